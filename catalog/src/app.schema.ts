@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+export const CATEGORIES = [
+  'chat-assistant', 'llm-api', 'code-assistant', 'image-generation', 'video-generation', 'voice-audio',
+  'music-generation', 'writing', 'translation', 'meeting-assistant', 'ai-search', 'agent-platform',
+  'model-hub', 'productivity', 'design', 'other',
+] as const;
+
+/** What a request to an AI app was for. `access` and `dns` are what a plain host match yields. */
+export const ACTIVITIES = [
+  'access', 'dns', 'chat', 'api-inference', 'upload', 'image-gen', 'video-gen', 'audio-gen', 'agent',
+  'code-completion', 'search', 'mcp', 'login',
+] as const;
+
+export type Category = (typeof CATEGORIES)[number];
+export type Activity = (typeof ACTIVITIES)[number];
+
+const hostname = z
+  .string()
+  .min(3)
+  .max(253)
+  .regex(/^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/, 'lowercase DNS name, no scheme, port, path or trailing dot');
+
+export const domainSchema = z.strictObject({
+  host: hostname,
+  /** `exact`: only this host; `suffix`: this host and every subdomain of it. */
+  match: z.enum(['exact', 'suffix']),
+});
+
+export const signatureSchema = z.strictObject({
+  /** The host the signature applies to; must be covered by one of the app's domains. */
+  host: hostname,
+  /** Regular expression over the URL path (query string excluded). Anchored by the author. */
+  path: z.string().min(2).max(300),
+  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'CONNECT', 'ANY']).default('ANY'),
+  userAgent: z.string().min(2).max(200).optional(),
+  activity: z.enum(ACTIVITIES),
+});
+
+export const appSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'kebab-case id').max(64),
+  name: z.string().min(1).max(100),
+  vendor: z.string().min(1).max(100),
+  category: z.enum(CATEGORIES),
+  description: z.string().min(1).max(300),
+  homepage: z.url(),
+  domains: z.array(domainSchema).min(1),
+  signatures: z.array(signatureSchema).default([]),
+  /** Where the domains and facts were checked. */
+  references: z.array(z.url()).min(1),
+});
+
+export type AppDomain = z.infer<typeof domainSchema>;
+export type AppSignature = z.infer<typeof signatureSchema>;
+export type CatalogApp = z.infer<typeof appSchema>;

@@ -1,0 +1,72 @@
+import { z } from 'zod';
+
+/** `topic:format` pairs, e.g. `proxy-logs:squid,dns-logs:bind`. */
+const topicList = z.string().transform((value, ctx) => {
+  const out: { topic: string; format: string }[] = [];
+  for (const part of value.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const idx = part.lastIndexOf(':');
+    if (idx <= 0 || idx === part.length - 1) {
+      ctx.addIssue({ code: 'custom', message: `expected topic:format, got "${part}"` });
+      return z.NEVER;
+    }
+    out.push({ topic: part.slice(0, idx), format: part.slice(idx + 1) });
+  }
+  return out;
+});
+
+const optionalString = z.string().trim().min(1).optional().catch(undefined);
+
+/**
+ * One schema for the whole service, parsed once at start-up. The parsed object is passed down;
+ * nothing below reads process.env.
+ */
+export const configSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SHADOW_AI_DATA_DIR: z.string().default('./data'),
+  SHADOW_AI_SANCTIONS_FILE: optionalString,
+  CLICKHOUSE_URL: optionalString,
+  CLICKHOUSE_USER: optionalString,
+  CLICKHOUSE_PASSWORD: optionalString,
+  CLICKHOUSE_DATABASE: z.string().default('default'),
+  /** Per query; a heavy query fails instead of taking the process down. */
+  CLICKHOUSE_MAX_MEMORY_USAGE: z.coerce.number().int().positive().default(4 * 1024 ** 3),
+  KAFKA_BROKERS: optionalString,
+  KAFKA_CLIENT_ID: z.string().default('shadow-ai'),
+  KAFKA_GROUP_ID: z.string().default('shadow-ai-ingest'),
+  KAFKA_TOPICS: topicList.default([
+    { topic: 'proxy-logs', format: 'squid' },
+    { topic: 'dns-logs', format: 'bind' },
+  ]),
+  KAFKA_DLQ_SUFFIX: z.string().default('.dlq'),
+  KAFKA_PARTITIONS_CONCURRENTLY: z.coerce.number().int().positive().default(2),
+  /** Most rows in one insert: one insert is one atomic block, which crash recovery relies on. */
+  INGEST_BATCH_SIZE: z.coerce.number().int().positive().max(500_000).default(20_000),
+  /** Lines longer than this are dead-lettered, not parsed. */
+  INGEST_MAX_LINE_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+  INGEST_MAX_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
+  /** How long a failing store insert is retried (with backoff) before the consumer gives up the batch. */
+  INGEST_STORE_RETRY_MS: z.coerce.number().int().positive().default(5 * 60_000),
+  DETECT_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
+  /**
+   * Test-only fault injection: `exit-after-insert` ends the process right after a Kafka batch is
+   * stored and before its offset is committed. Never set it in production.
+   */
+  SHADOW_AI_FAILPOINT: z.enum(['exit-after-insert']).optional(),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = configSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return result.data;
+}

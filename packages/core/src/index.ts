@@ -1,0 +1,4 @@
+export * from './event.ts';
+export * from './logger.ts';
+export * from './time.ts';
+export * from './config.ts';
