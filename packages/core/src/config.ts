@@ -40,6 +40,8 @@ export const configSchema = z.object({
     { topic: 'dns-logs', format: 'bind' },
   ]),
   KAFKA_DLQ_SUFFIX: z.string().default('.dlq'),
+  /** How long the group waits for a silent consumer before giving its partitions to another. */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
   KAFKA_PARTITIONS_CONCURRENTLY: z.coerce.number().int().positive().default(2),
   /** Most rows in one insert: one insert is one atomic block, which crash recovery relies on. */
   INGEST_BATCH_SIZE: z.coerce.number().int().positive().max(500_000).default(20_000),

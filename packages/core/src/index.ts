@@ -2,3 +2,4 @@ export * from './event.ts';
 export * from './logger.ts';
 export * from './time.ts';
 export * from './config.ts';
+export * from './metrics.ts';

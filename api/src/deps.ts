@@ -1,0 +1,20 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { Catalog } from '@shadow-ai/catalog';
+import type { Config, Metrics } from '@shadow-ai/core';
+import type { Sanctions, StoreSink } from '@shadow-ai/detect';
+
+export interface Readiness {
+  ok: boolean;
+  checks: Record<string, 'ok' | string>;
+}
+
+/** What the HTTP API needs; built once by `shadow-ai start` (or a test) and passed in. */
+export interface ApiDeps {
+  client: ClickHouseClient;
+  catalog: Catalog;
+  sanctions: Sanctions;
+  sink: StoreSink;
+  metrics: Metrics;
+  config: Pick<Config, 'INGEST_MAX_LINE_BYTES' | 'INGEST_MAX_BODY_BYTES'>;
+  readiness: () => Promise<Readiness>;
+}

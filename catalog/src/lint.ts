@@ -1,0 +1,53 @@
+import { getPublicSuffix } from 'tldts';
+import type { CatalogFileError, LoadedFiles } from './catalog.ts';
+import { SHARED_INFRASTRUCTURE } from './shared-infrastructure.ts';
+
+/**
+ * Rejects a regex that can backtrack catastrophically: a quantified group that itself contains a
+ * quantifier (`(a+)+`, `(.*)*`, `(x|y+){2,}`). Conservative on purpose: signature paths never need it.
+ */
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]/;
+
+export function lintApps(files: LoadedFiles): CatalogFileError[] {
+  const problems: CatalogFileError[] = [...files.errors];
+  const ids = new Map<string, string>();
+  const hosts = new Map<string, string>();
+
+  for (const { file, app } of files.apps) {
+    const add = (message: string) => problems.push({ file, message });
+    if (file !== `${app.id}.json`) add(`file name must be ${app.id}.json`);
+    const seenId = ids.get(app.id);
+    if (seenId) add(`duplicate id "${app.id}" (also in ${seenId})`);
+    else ids.set(app.id, file);
+
+    for (const d of app.domains) {
+      const owner = hosts.get(d.host);
+      if (owner && owner !== app.id) add(`domain ${d.host} is already claimed by ${owner}`);
+      else if (owner) add(`domain ${d.host} listed twice`);
+      hosts.set(d.host, app.id);
+
+      const suffix = getPublicSuffix(d.host, { allowPrivateDomains: true });
+      if (suffix === d.host) add(`domain ${d.host} is a public suffix`);
+      if (d.match === 'suffix' && SHARED_INFRASTRUCTURE.has(d.host)) {
+        add(`domain ${d.host} is shared infrastructure: list specific hosts with match "exact"`);
+      }
+    }
+
+    for (const [i, s] of app.signatures.entries()) {
+      const where = `signatures.${i}`;
+      const covered = app.domains.some((d) => d.host === s.host || (d.match === 'suffix' && s.host.endsWith(`.${d.host}`)));
+      if (!covered) add(`${where}: host ${s.host} is not one of the app's domains`);
+      for (const [field, source] of [['path', s.path], ['userAgent', s.userAgent]] as const) {
+        if (source === undefined) continue;
+        try {
+          new RegExp(source);
+        } catch (e) {
+          add(`${where}.${field}: invalid regex: ${(e as Error).message}`);
+          continue;
+        }
+        if (NESTED_QUANTIFIER.test(source)) add(`${where}.${field}: nested quantifier can backtrack catastrophically`);
+      }
+    }
+  }
+  return problems;
+}

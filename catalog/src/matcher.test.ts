@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { appSchema, type CatalogApp } from './app.schema.ts';
+import { Matcher, pathOf } from './matcher.ts';
+import { normalizeHost } from './host.ts';
+
+const app = (id: string, domains: CatalogApp['domains'], signatures: unknown[] = []): CatalogApp =>
+  appSchema.parse({
+    id,
+    name: id,
+    vendor: 'v',
+    category: 'chat-assistant',
+    description: 'd',
+    homepage: 'https://example.com',
+    domains,
+    signatures,
+    references: ['https://example.com'],
+  });
+
+const matcher = new Matcher([
+  app('chat', [{ host: 'chat.example', match: 'suffix' }, { host: 'old.vendor.example', match: 'exact' }], [
+    { host: 'chat.example', method: 'POST', path: '^/backend-api/(f/)?conversation', activity: 'chat' },
+    { host: 'chat.example', method: 'POST', path: '^/backend-api/files', activity: 'upload' },
+  ]),
+  app('api', [{ host: 'api.vendor.example', match: 'exact' }], [
+    { host: 'api.vendor.example', method: 'POST', path: '^/v1/chat/completions$', activity: 'api-inference' },
+    { host: 'api.vendor.example', method: 'ANY', path: '^/v1/', userAgent: '^python-requests/', activity: 'agent' },
+  ]),
+  app('sub', [{ host: 'deep.chat.example', match: 'suffix' }]),
+  app('azure', [{ host: 'openai.azure.com', match: 'suffix' }]),
+]);
+
+describe('Matcher', () => {
+  it('prefers an exact host over a suffix', () => {
+    expect(matcher.match({ host: 'old.vendor.example' })?.app.id).toBe('chat');
+    expect(matcher.match({ host: 'api.vendor.example' })?.app.id).toBe('api');
+    expect(matcher.match({ host: 'other.vendor.example' })).toBeNull();
+  });
+
+  it('picks the longest listed suffix', () => {
+    expect(matcher.match({ host: 'x.deep.chat.example' })?.app.id).toBe('sub');
+    expect(matcher.match({ host: 'deep.chat.example' })?.app.id).toBe('sub');
+    expect(matcher.match({ host: 'www.chat.example' })).toMatchObject({ matchedBy: 'suffix', domain: 'chat.example' });
+    expect(matcher.match({ host: 'chat.example' })?.matchedBy).toBe('suffix');
+  });
+
+  it('does not match a host that merely ends with the same characters', () => {
+    expect(matcher.match({ host: 'notchat.example' })).toBeNull();
+    expect(matcher.match({ host: 'myopenai.azure.com' })).toBeNull();
+    expect(matcher.match({ host: 'res1.openai.azure.com' })?.app.id).toBe('azure');
+  });
+
+  it('normalises case, trailing dots, ports and IDN before matching', () => {
+    expect(matcher.match({ host: 'WWW.Chat.Example.' })?.app.id).toBe('chat');
+    expect(matcher.match({ host: 'chat.example:443' })?.app.id).toBe('chat');
+    expect(normalizeHost('Bücher.Example')).toBe('xn--bcher-kva.example');
+    expect(normalizeHost('[2001:db8::1]:443')).toBe('2001:db8::1');
+    expect(normalizeHost('  ')).toBeNull();
+  });
+
+  it('never matches IP literals or empty hosts', () => {
+    expect(matcher.match({ host: '104.18.32.47' })).toBeNull();
+    expect(matcher.match({ host: '2001:db8::1' })).toBeNull();
+    expect(matcher.match({ host: null })).toBeNull();
+    expect(matcher.match({ host: '' })).toBeNull();
+  });
+
+  it('refines a host match into an activity with a signature (method, path, user agent)', () => {
+    expect(matcher.match({ host: 'chat.example', method: 'POST', url: 'https://chat.example/backend-api/conversation' })).toMatchObject({
+      activity: 'chat',
+      matchedBy: 'signature',
+    });
+    expect(matcher.match({ host: 'chat.example', method: 'POST', url: 'https://chat.example/backend-api/files?x=1' })?.activity).toBe('upload');
+    expect(matcher.match({ host: 'chat.example', method: 'GET', url: 'https://chat.example/backend-api/files' })?.activity).toBe('access');
+    expect(matcher.match({ host: 'api.vendor.example', method: 'POST', url: 'https://api.vendor.example/v1/chat/completions' })?.activity).toBe(
+      'api-inference',
+    );
+    expect(
+      matcher.match({ host: 'api.vendor.example', method: 'GET', url: 'https://api.vendor.example/v1/models', userAgent: 'python-requests/2.32' })
+        ?.activity,
+    ).toBe('agent');
+    expect(matcher.match({ host: 'api.vendor.example', method: 'GET', url: 'https://api.vendor.example/v1/models', userAgent: 'Mozilla/5.0' })?.activity).toBe(
+      'access',
+    );
+  });
+
+  it('reports activity dns for DNS events and access for a CONNECT tunnel', () => {
+    expect(matcher.match({ host: 'chat.example', kind: 'dns' })?.activity).toBe('dns');
+    expect(matcher.match({ host: 'chat.example', method: 'CONNECT', url: 'chat.example:443' })?.activity).toBe('access');
+  });
+});
+
+describe('pathOf', () => {
+  it('extracts the path of absolute and origin-form URLs without query or fragment', () => {
+    expect(pathOf('https://a.example/v1/x?y=1')).toBe('/v1/x');
+    expect(pathOf('http://a.example')).toBe('/');
+    expect(pathOf('/v1/x#frag')).toBe('/v1/x');
+    expect(pathOf('a.example:443')).toBeNull();
+  });
+});

@@ -1,0 +1,120 @@
+import type { Activity, CatalogApp } from './app.schema.ts';
+import { isIpLiteral, normalizeHost } from './host.ts';
+
+export type MatchedBy = 'exact' | 'suffix' | 'signature';
+
+export interface CatalogMatch {
+  app: CatalogApp;
+  activity: Activity;
+  matchedBy: MatchedBy;
+  /** the catalog domain that matched, e.g. `chatgpt.com` for `ab.chatgpt.com` */
+  domain: string;
+}
+
+export interface MatchRequest {
+  host: string | null;
+  url?: string | null;
+  method?: string | null;
+  userAgent?: string | null;
+  /** DNS events cannot carry a path, so a plain match reports activity `dns` rather than `access`. */
+  kind?: string | null;
+}
+
+interface CompiledSignature {
+  method: string;
+  path: RegExp;
+  userAgent: RegExp | null;
+  activity: Activity;
+}
+
+interface HostEntry {
+  app: CatalogApp;
+  domain: string;
+}
+
+/**
+ * Host → app lookup, compiled once from the catalog. Order of precedence: an exact host, then the
+ * longest listed suffix (walking up the labels of the host). The catalog never lists a public suffix
+ * or a shared-infrastructure registrable domain as a suffix (lint enforces it), so the walk can go up to
+ * the last label without matching e.g. every `*.amazonaws.com` host.
+ * A signature (host + method + path regex + optional user agent) refines a host match into an activity.
+ */
+export class Matcher {
+  private readonly exact = new Map<string, HostEntry>();
+  private readonly suffix = new Map<string, HostEntry>();
+  private readonly signatures = new Map<string, CompiledSignature[]>();
+
+  constructor(apps: readonly CatalogApp[]) {
+    for (const app of apps) {
+      for (const d of app.domains) {
+        (d.match === 'exact' ? this.exact : this.suffix).set(d.host, { app, domain: d.host });
+      }
+      for (const s of app.signatures) {
+        const list = this.signatures.get(s.host) ?? [];
+        list.push({
+          method: s.method,
+          path: new RegExp(s.path),
+          userAgent: s.userAgent ? new RegExp(s.userAgent, 'i') : null,
+          activity: s.activity,
+        });
+        this.signatures.set(s.host, list);
+      }
+    }
+  }
+
+  /** Host-only lookup; `host` must already be normalised (see normalizeHost). */
+  lookupHost(host: string): { entry: HostEntry; matchedBy: 'exact' | 'suffix' } | null {
+    const exact = this.exact.get(host);
+    if (exact) return { entry: exact, matchedBy: 'exact' };
+    if (this.suffix.size === 0) return null;
+    let candidate = host;
+    for (;;) {
+      const hit = this.suffix.get(candidate);
+      if (hit) return { entry: hit, matchedBy: 'suffix' };
+      const dot = candidate.indexOf('.');
+      if (dot === -1) return null;
+      candidate = candidate.slice(dot + 1);
+    }
+  }
+
+  match(req: MatchRequest): CatalogMatch | null {
+    if (!req.host) return null;
+    const host = normalizeHost(req.host);
+    if (!host || isIpLiteral(host)) return null;
+    const found = this.lookupHost(host);
+    if (!found) return null;
+    const plain: Activity = req.kind === 'dns' ? 'dns' : 'access';
+    const sigs = this.signatures.get(host);
+    if (sigs && req.url) {
+      const path = pathOf(req.url);
+      if (path !== null) {
+        const method = req.method?.toUpperCase() ?? null;
+        for (const sig of sigs) {
+          if (sig.method !== 'ANY' && sig.method !== method) continue;
+          if (!sig.path.test(path)) continue;
+          if (sig.userAgent && !(req.userAgent && sig.userAgent.test(req.userAgent))) continue;
+          return { app: found.entry.app, activity: sig.activity, matchedBy: 'signature', domain: found.entry.domain };
+        }
+      }
+    }
+    return { app: found.entry.app, activity: plain, matchedBy: found.matchedBy, domain: found.entry.domain };
+  }
+}
+
+/** The path of an absolute URL or an origin-form request target, without query; null for CONNECT's host:port. */
+export function pathOf(url: string): string | null {
+  let start: number;
+  if (url.startsWith('/')) start = 0;
+  else {
+    const scheme = url.indexOf('://');
+    if (scheme === -1) return null;
+    start = url.indexOf('/', scheme + 3);
+    if (start === -1) return '/';
+  }
+  let end = url.length;
+  const q = url.indexOf('?', start);
+  if (q !== -1) end = q;
+  const h = url.indexOf('#', start);
+  if (h !== -1 && h < end) end = h;
+  return url.slice(start, end);
+}

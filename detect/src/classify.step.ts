@@ -1,0 +1,30 @@
+import type { Catalog, CatalogMatch } from '@shadow-ai/catalog';
+import type { NormalizedEvent } from '@shadow-ai/core';
+
+export interface ClassifiedEvent {
+  event: NormalizedEvent;
+  match: CatalogMatch;
+  /** the identity usage is attributed to: the user the log names, else the client address */
+  principal: string;
+}
+
+/** The identity an event is attributed to; null when the log names neither a user nor a client. */
+export function principalOf(event: NormalizedEvent): string | null {
+  return event.user ?? event.srcIp ?? null;
+}
+
+export function createClassifyStep(deps: { catalog: Catalog }) {
+  return function classifyStep(event: NormalizedEvent): ClassifiedEvent | null {
+    const match = deps.catalog.matcher.match({
+      host: event.host,
+      url: event.url,
+      method: event.method,
+      userAgent: event.userAgent,
+      kind: event.kind,
+    });
+    if (!match) return null;
+    return { event, match, principal: principalOf(event) ?? 'unknown' };
+  };
+}
+
+export type ClassifyStep = ReturnType<typeof createClassifyStep>;

@@ -1,0 +1,65 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { queryRows } from '@shadow-ai/clickhouse';
+import type { DeadLetter, EventSink, SourcedEvent } from '@shadow-ai/ingest';
+import { toClickHouseTime } from '@shadow-ai/core';
+import type { ClassifyStep } from './classify.step.ts';
+import { toEventRow, type EventRow } from './event-rows.ts';
+
+export interface StoreSink extends EventSink {
+  storeDeadLetters(letters: DeadLetter[]): Promise<void>;
+}
+
+/**
+ * Classifies events and stores the AI ones. One call is one INSERT, which ClickHouse applies as one
+ * block (batches stay well under max_insert_block_size): the rows and the ingest position written by
+ * the materialized view land together or not at all.
+ */
+export function createStoreSink(deps: {
+  client: ClickHouseClient;
+  classify: ClassifyStep;
+  onStored?: (principal: string, appId: string) => void;
+}): StoreSink {
+  const { client, classify } = deps;
+  return {
+    async store(events: SourcedEvent[]) {
+      const rows: EventRow[] = [];
+      for (const source of events) {
+        const c = classify(source.event);
+        if (!c) continue;
+        rows.push(toEventRow(source, c));
+      }
+      if (rows.length === 0) return { stored: 0 };
+      await client.insert({ table: 'events', values: rows, format: 'JSONEachRow' });
+      if (deps.onStored) for (const r of rows) deps.onStored(r.user, r.app_id);
+      return { stored: rows.length };
+    },
+
+    async storedPosition(src: string) {
+      const rows = await queryRows<{ n: number | string; m: number | string }>(
+        client,
+        'SELECT count() AS n, max(max_offset) AS m FROM ingest_positions WHERE src = {src:String}',
+        { src },
+      );
+      const row = rows[0];
+      return row && Number(row.n) > 0 ? Number(row.m) : null;
+    },
+
+    async storeDeadLetters(letters: DeadLetter[]) {
+      if (letters.length === 0) return;
+      const now = toClickHouseTime(new Date().toISOString());
+      await client.insert({
+        table: 'dead_letters',
+        format: 'JSONEachRow',
+        values: letters.map((d) => ({
+          received_at: now,
+          src: d.src,
+          src_offset: d.offset,
+          src_line: d.line,
+          format: d.format,
+          reason: d.reason,
+          raw_base64: d.raw.toString('base64'),
+        })),
+      });
+    },
+  };
+}

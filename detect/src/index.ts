@@ -1,0 +1,5 @@
+export * from './classify.step.ts';
+export * from './event-rows.ts';
+export * from './events.sink.ts';
+export * from './findings.detector.ts';
+export * from './sanctions.ts';

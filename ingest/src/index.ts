@@ -1,0 +1,5 @@
+export * from './file-source.ts';
+export * from './lines.ts';
+export * from './sink.ts';
+export * from './parsers/index.ts';
+export * from './kafka/log-topics.consumer.ts';

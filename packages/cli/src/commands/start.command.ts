@@ -1,0 +1,50 @@
+import { parseArgs } from 'node:util';
+import { loadConfig } from '@shadow-ai/core';
+import type { Io } from '../io.ts';
+import { startRuntime } from '../runtime.ts';
+
+export const START_HELP = `Usage: shadow-ai start
+
+Runs everything in one process: the HTTP API (and ingest endpoint) on PORT, the store, the findings
+detector, and Kafka consumers when KAFKA_BROKERS is set. Configuration comes from the environment:
+
+  PORT (8080), HOST (127.0.0.1)           where the API listens
+  SHADOW_AI_DATA_DIR (./data)             embedded store data (one process per directory)
+  CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE
+                                          use a ClickHouse server instead of the embedded store
+  KAFKA_BROKERS                           host:port,... ; enables the Kafka consumers
+  KAFKA_TOPICS (proxy-logs:squid,dns-logs:bind)   topic:format pairs
+  KAFKA_GROUP_ID (shadow-ai-ingest), KAFKA_DLQ_SUFFIX (.dlq)
+  SHADOW_AI_SANCTIONS_FILE                JSON sanction status per app (default: all unsanctioned)
+  INGEST_BATCH_SIZE (20000), INGEST_MAX_LINE_BYTES (65536), INGEST_MAX_BODY_BYTES (33554432)
+  DETECT_INTERVAL_MS (1000), LOG_LEVEL (info)
+
+Stops cleanly on SIGINT/SIGTERM: sources first, then the detector, then the store.
+`;
+
+export async function startCommand(argv: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({ args: argv, options: { help: { type: 'boolean', short: 'h' } } });
+  if (values.help) {
+    io.out(START_HELP);
+    await io.flush();
+    return 0;
+  }
+  const config = loadConfig();
+  const runtime = await startRuntime(config);
+  const embedded = runtime.store.kind === 'embedded' ? ` (embedded store in ${runtime.store.location})` : '';
+  io.err(`shadow-ai listening on ${runtime.url}${embedded}; API docs at ${runtime.url}/docs\n`);
+  return new Promise<number>((resolve) => {
+    const shutdown = (signal: string) => {
+      runtime.log.info({ signal }, 'shutting down');
+      runtime.stop().then(
+        () => resolve(0),
+        (err: unknown) => {
+          runtime.log.error({ err }, 'shutdown failed');
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
+}

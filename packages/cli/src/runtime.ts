@@ -1,0 +1,84 @@
+import { buildServer } from '@shadow-ai/api';
+import { loadCatalog } from '@shadow-ai/catalog';
+import { createStore, migrate, type Store } from '@shadow-ai/clickhouse';
+import { createLogger, createMetrics, type Config, type Logger } from '@shadow-ai/core';
+import { createClassifyStep, createStoreSink, FindingsDetector, Sanctions } from '@shadow-ai/detect';
+import { startLogConsumer, type LogConsumer } from '@shadow-ai/ingest';
+import { createKafka } from '@shadow-ai/kafka';
+import type { FastifyInstance } from 'fastify';
+
+export interface Runtime {
+  server: FastifyInstance;
+  url: string;
+  store: Store;
+  log: Logger;
+  stop(): Promise<void>;
+}
+
+/**
+ * The all-in-one service: store (embedded or server), catalog, detector, HTTP API and, with
+ * KAFKA_BROKERS, the Kafka consumers. Shutdown order: stop sources, flush sinks, close clients.
+ */
+export async function startRuntime(config: Config, log: Logger = createLogger({ level: config.LOG_LEVEL })): Promise<Runtime> {
+  const catalog = loadCatalog();
+  const sanctions = config.SHADOW_AI_SANCTIONS_FILE ? Sanctions.load(config.SHADOW_AI_SANCTIONS_FILE, catalog) : Sanctions.none();
+  const metrics = createMetrics();
+  const store = await createStore(config, log);
+  await migrate(store.client, log);
+
+  const detector = new FindingsDetector({ client: store.client, sanctions, log, metrics });
+  const sink = createStoreSink({
+    client: store.client,
+    classify: createClassifyStep({ catalog }),
+    onStored: (user, appId) => detector.touch(user, appId),
+  });
+  await detector.evaluateAll();
+  detector.start(config.DETECT_INTERVAL_MS);
+
+  let consumer: LogConsumer | null = null;
+  if (config.KAFKA_BROKERS) {
+    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, log });
+    consumer = await startLogConsumer({ kafka, config, sink, log, metrics });
+  }
+
+  const server = await buildServer(
+    {
+      client: store.client,
+      catalog,
+      sanctions,
+      sink,
+      metrics,
+      config,
+      readiness: async () => {
+        const checks: Record<string, string> = {};
+        checks.store = (await store.client.ping()).success ? 'ok' : 'store does not answer';
+        if (consumer) checks.kafka = consumer.failure() ?? 'ok';
+        return { ok: Object.values(checks).every((c) => c === 'ok'), checks };
+      },
+    },
+    log,
+  );
+  const address = await server.listen({ port: config.PORT, host: config.HOST });
+  log.info(
+    { url: address, store: store.kind, kafka: consumer ? 'on' : 'off', apps: catalog.apps.length },
+    'shadow-ai started',
+  );
+
+  let stopping: Promise<void> | null = null;
+  return {
+    server,
+    url: address,
+    store,
+    log,
+    stop() {
+      stopping ??= (async () => {
+        await server.close();
+        await consumer?.stop();
+        await detector.stop();
+        await store.close();
+        log.info('shadow-ai stopped');
+      })();
+      return stopping;
+    },
+  };
+}
