@@ -30,11 +30,11 @@ export function testKafkaBrokers(): string {
 }
 
 /** A kafkajs client that keeps test output readable: kafkajs logs every retry at INFO/WARN. */
-export function kafkaClient(brokers: string, clientId = 'shadow-ai-test'): Kafka {
+export function kafkaClient(brokers: string, clientId = 'shadow-ai-test', level: logLevel = logLevel.ERROR): Kafka {
   return new Kafka({
     clientId,
     brokers: brokers.split(',').map((b) => b.trim()),
-    logLevel: logLevel.ERROR,
+    logLevel: level,
   });
 }
 
@@ -44,7 +44,8 @@ export function kafkaClient(brokers: string, clientId = 'shadow-ai-test'): Kafka
  * accepted only with the requested partition count, to catch tests that reuse names by accident.
  */
 export async function createTopics(brokers: string, topics: TopicSpec[], timeoutMs = 30_000): Promise<void> {
-  const admin = kafkaClient(brokers, 'shadow-ai-test-admin').admin();
+  // Silent: kafkajs logs the expected TOPIC_ALREADY_EXISTS as an ERROR; real failures still throw.
+  const admin = kafkaClient(brokers, 'shadow-ai-test-admin', logLevel.NOTHING).admin();
   await admin.connect();
   try {
     // kafkajs only waits for leaders when every topic is new, so waiting is done separately below.

@@ -234,19 +234,22 @@ async function probe(brokers: string): Promise<void> {
 }
 
 /**
- * If the test process is killed outright (SIGKILL, OOM), stop() never runs and the JVM would live
- * on holding 512 MB. A detached shell polls both pids and kills the broker once the parent is gone;
- * it exits by itself as soon as the broker does.
+ * If the test process is killed outright (SIGKILL, OOM, vitest exiting mid-teardown), stop() never
+ * finishes and the JVM would live on holding 512 MB. A detached shell polls both pids, kills the
+ * broker once the parent is gone and then removes the directory nobody else will clean up. It
+ * exits by itself shortly after a normal stop().
  */
 function startOrphanWatchdog(brokerPid: number, dirToRemove: string | undefined): void {
   const script = [
     'while kill -0 "$1" 2>/dev/null; do',
-    '  if ! kill -0 "$2" 2>/dev/null; then',
-    '    kill -KILL "$1" 2>/dev/null',
-    '    if [ -n "$3" ]; then sleep 1; rm -rf -- "$3"; fi',
-    '    exit 0',
-    '  fi',
+    '  if ! kill -0 "$2" 2>/dev/null; then kill -KILL "$1" 2>/dev/null; break; fi',
     '  sleep 1',
+    'done',
+    // After a normal stop() the parent deletes the dir within moments; only step in if it died.
+    'i=0',
+    'while [ -n "$3" ] && [ -d "$3" ] && [ "$i" -lt 10 ]; do',
+    '  if ! kill -0 "$2" 2>/dev/null; then sleep 1; rm -rf -- "$3"; break; fi',
+    '  sleep 1; i=$((i + 1))',
     'done',
   ].join('\n');
   const watchdog = spawn('sh', ['-c', script, 'kafka-watchdog', String(brokerPid), String(process.pid), dirToRemove ?? ''], {

@@ -8,7 +8,9 @@
 # diagnostics go to stderr so callers can capture the path verbatim.
 set -euo pipefail
 
-script_dir="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
+script_path="${BASH_SOURCE[0]}"
+[[ "$script_path" == */* ]] || script_path="./$script_path"
+script_dir="$(cd -- "${script_path%/*}" && pwd)"
 pom="$script_dir/pom.xml"
 cache="${SHADOW_AI_KAFKA_CACHE:-$HOME/.cache/shadow-ai/kafka-3.9.1}"
 libs="$cache/libs"

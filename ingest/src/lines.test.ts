@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { emptyEvent, parsed, rejected, type LineParser } from '@shadow-ai/core';
+import { countLines, parseLines } from './lines.ts';
+
+// A parser that accepts lines starting with "ok" and names the rest: parseLines is under test, not a format.
+const okParser: LineParser = (line) =>
+  line.startsWith('ok') ? parsed({ ...emptyEvent('proxy', 'test', '2026-11-25T00:00:00.000Z'), host: line.slice(3) }) : rejected(`not ok: ${line.slice(0, 10)}`);
+const ctx = { receivedAt: new Date() };
+const limits = { maxLineBytes: 100 };
+
+describe('parseLines', () => {
+  it('splits LF and CRLF lines, skips blank lines, and keeps line numbers stable', () => {
+    const r = parseLines(Buffer.from('ok a\r\n\nbad\nok b'), okParser, ctx, limits);
+    expect(r.events.map((e) => [e.line, e.event.host])).toEqual([
+      [0, 'a'],
+      [3, 'b'],
+    ]);
+    expect(r.rejects).toEqual([{ line: 2, reason: 'not ok: bad', raw: Buffer.from('bad') }]);
+  });
+
+  it('rejects an invalid UTF-8 line with its original bytes and still parses the others', () => {
+    const body = Buffer.concat([Buffer.from('ok a\n'), Buffer.from([0x6f, 0x6b, 0x20, 0xc3, 0x28]), Buffer.from('\nok c\n')]);
+    const r = parseLines(body, okParser, ctx, limits);
+    expect(r.events.map((e) => e.line)).toEqual([0, 2]);
+    expect(r.rejects).toEqual([{ line: 1, reason: 'invalid UTF-8', raw: Buffer.from([0x6f, 0x6b, 0x20, 0xc3, 0x28]) }]);
+  });
+
+  it('rejects lines over the byte limit, counting multi-byte characters as bytes', () => {
+    const long = 'ok ' + 'é'.repeat(60); // 123 bytes, 63 characters
+    const r = parseLines(Buffer.from(`${long}\nok short`), okParser, ctx, limits);
+    expect(r.rejects).toHaveLength(1);
+    expect(r.rejects[0]!.reason).toBe('line too long: 123 bytes, limit 100');
+    expect(r.rejects[0]!.raw.equals(Buffer.from(long))).toBe(true);
+    expect(r.events).toHaveLength(1);
+  });
+
+  it('returns nothing for an empty body', () => {
+    expect(parseLines(Buffer.alloc(0), okParser, ctx, limits)).toEqual({ events: [], rejects: [] });
+  });
+});
+
+describe('countLines', () => {
+  it('counts non-empty lines without decoding', () => {
+    expect(countLines(Buffer.from('a\r\n\nb\nc'))).toBe(3);
+    expect(countLines(Buffer.from('\n\n'))).toBe(0);
+    expect(countLines(Buffer.from([0xff, 0x0a, 0xfe]))).toBe(2);
+  });
+});
