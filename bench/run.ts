@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadCatalog, normalizeHost } from '@shadow-ai/catalog';
 import { createClassifyStep } from '@shadow-ai/detect';
-import { getParser, parseLines, readLineChunks } from '@shadow-ai/ingest';
+import { createParser, parseLines, readLineChunks } from '@shadow-ai/ingest';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -67,7 +67,7 @@ async function readBaseline(path: string): Promise<number> {
 }
 
 async function parseClassify(path: string, format: string): Promise<number> {
-  const parser = getParser(format)!;
+  const parser = createParser(format)!;
   const ctx = { receivedAt: new Date() };
   let ai = 0;
   let events = 0;

@@ -37,6 +37,33 @@ export const signatureSchema = z.strictObject({
   activity: z.enum(ACTIVITIES),
 });
 
+/** A fact about a vendor that is either known (with a reference) or honestly unknown. */
+const tri = z.enum(['yes', 'no', 'unknown']);
+
+/**
+ * Risk attributes. `unknown` wherever the vendor's own documentation does not say; a known value needs a
+ * page in `references` that states it. Scored by riskScore() in risk.ts.
+ */
+export const riskSchema = z.strictObject({
+  /** ISO 3166-1 alpha-2 country of the vendor's headquarters */
+  hqCountry: z.union([z.string().regex(/^[A-Z]{2}$/), z.literal('unknown')]).default('unknown'),
+  /** Whether prompts/content of the default (consumer or self-serve) tier are used for training by default. */
+  trainsOnCustomerData: z.enum(['yes', 'no', 'opt-out', 'unknown']).default('unknown'),
+  /** Retention of customer content on the default tier. */
+  retention: z.enum(['none', 'up-to-30-days', 'configurable', 'until-deleted', 'unknown']).default('unknown'),
+  soc2: tri.default('unknown'),
+  iso27001: tri.default('unknown'),
+  /** A GDPR data processing agreement is offered. */
+  gdprDpa: tri.default('unknown'),
+  sso: tri.default('unknown'),
+  scim: tri.default('unknown'),
+  enterpriseTier: tri.default('unknown'),
+  auditLogs: tri.default('unknown'),
+  references: z.array(z.url()).default([]),
+});
+
+export type RiskAttributes = z.infer<typeof riskSchema>;
+
 export const appSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'kebab-case id').max(64),
   name: z.string().min(1).max(100),
@@ -48,6 +75,7 @@ export const appSchema = z.strictObject({
   signatures: z.array(signatureSchema).default([]),
   /** Where the domains and facts were checked. */
   references: z.array(z.url()).min(1),
+  risk: riskSchema.default(riskSchema.parse({})),
 });
 
 export type AppDomain = z.infer<typeof domainSchema>;

@@ -3,4 +3,5 @@ export * from './catalog.ts';
 export * from './host.ts';
 export * from './lint.ts';
 export * from './matcher.ts';
+export * from './risk.ts';
 export * from './shared-infrastructure.ts';

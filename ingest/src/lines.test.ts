@@ -35,7 +35,7 @@ describe('parseLines', () => {
   });
 
   it('returns nothing for an empty body', () => {
-    expect(parseLines(Buffer.alloc(0), okParser, ctx, limits)).toEqual({ events: [], rejects: [] });
+    expect(parseLines(Buffer.alloc(0), okParser, ctx, limits)).toEqual({ events: [], rejects: [], skipped: 0 });
   });
 });
 

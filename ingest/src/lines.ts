@@ -20,6 +20,8 @@ export interface RejectedLine {
 export interface ParsedChunk {
   events: ParsedLine[];
   rejects: RejectedLine[];
+  /** header and comment lines: not events, not errors */
+  skipped: number;
 }
 
 const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
@@ -30,7 +32,7 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
  * is not an event comes back in `rejects` with its reason and original bytes.
  */
 export function parseLines(body: Buffer, parser: LineParser, ctx: ParseContext, limits: LineLimits): ParsedChunk {
-  const out: ParsedChunk = { events: [], rejects: [] };
+  const out: ParsedChunk = { events: [], rejects: [], skipped: 0 };
   let text: string | null = null;
   try {
     text = strictUtf8.decode(body);
@@ -95,6 +97,7 @@ function handleLine(
   }
   const result = parser(line, ctx);
   if (result.ok) out.events.push({ line: index, event: result.event });
+  else if (result.skip) out.skipped++;
   else out.rejects.push({ line: index, reason: result.reason, raw: raw ? Buffer.from(raw) : Buffer.from(line) });
 }
 

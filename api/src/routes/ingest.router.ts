@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { getParser, parseLines, PARSERS, type DeadLetter, type SourcedEvent } from '@shadow-ai/ingest';
+import { createParser, FORMATS, parseLines, type DeadLetter, type SourcedEvent } from '@shadow-ai/ingest';
 import type { ApiDeps } from '../deps.ts';
 import { errorSchema, HttpError } from '../errors.ts';
 
@@ -27,7 +27,7 @@ export const ingestRouter =
         bodyLimit: deps.config.INGEST_MAX_BODY_BYTES,
         schema: {
           summary: 'Ingest log lines (one per line) in the named format',
-          description: `Formats: ${Object.keys(PARSERS).join(', ')}. Send the lines as the raw body (any content type).`,
+          description: `Formats: ${FORMATS.join(', ')}. Send the lines as the raw body (any content type).`,
           tags: ['ingest'],
           params: z.object({ format: z.string().min(1).max(40) }),
           headers: z.looseObject({ 'idempotency-key': z.string().min(1).max(200).optional() }),
@@ -47,9 +47,9 @@ export const ingestRouter =
       },
       async (req) => {
         const { format } = req.params;
-        const parser = getParser(format);
+        const parser = createParser(format);
         if (!parser) {
-          throw new HttpError(400, 'unknown_format', `unknown format "${format}"; known: ${Object.keys(PARSERS).join(', ')}`);
+          throw new HttpError(400, 'unknown_format', `unknown format "${format}"; known: ${FORMATS.join(', ')}`);
         }
         const body = req.body;
         if (!Buffer.isBuffer(body) || body.length === 0) throw new HttpError(400, 'bad_request', 'empty body: send log lines');

@@ -2,7 +2,7 @@ import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Config, LineParser, Logger, Metrics } from '@shadow-ai/core';
 import { ensureTopics } from '@shadow-ai/kafka';
 import { countLines, parseLines } from '../lines.ts';
-import { getParser } from '../parsers/index.ts';
+import { createParser, isFormat } from '../parsers/index.ts';
 import type { DeadLetter, EventSink, SourcedEvent } from '../sink.ts';
 
 export type LogConsumerConfig = Pick<
@@ -46,13 +46,20 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export async function startLogConsumer(deps: LogConsumerDeps): Promise<LogConsumer> {
   const { kafka, config, sink, log, metrics } = deps;
-  const parsers = new Map<string, { format: string; parse: LineParser }>();
+  const formats = new Map<string, string>();
   for (const { topic, format } of config.KAFKA_TOPICS) {
-    const parse = getParser(format);
-    if (!parse) throw new Error(`KAFKA_TOPICS: unknown format "${format}" for topic ${topic}`);
-    parsers.set(topic, { format, parse });
+    if (!isFormat(format)) throw new Error(`KAFKA_TOPICS: unknown format "${format}" for topic ${topic}`);
+    formats.set(topic, format);
   }
-  const topics = [...parsers.keys()];
+  const topics = [...formats.keys()];
+  // One parser instance per partition: formats with header lines keep their layout per stream.
+  const parsers = new Map<string, { format: string; parse: LineParser }>();
+  const parserFor = (topic: string, src: string) => {
+    let p = parsers.get(src);
+    const format = formats.get(topic);
+    if (!p && format) parsers.set(src, (p = { format, parse: createParser(format)! }));
+    return p;
+  };
   await ensureTopics(kafka, topics.map((t) => t + config.KAFKA_DLQ_SUFFIX));
 
   const consumer = kafka.consumer({
@@ -121,9 +128,9 @@ export async function startLogConsumer(deps: LogConsumerDeps): Promise<LogConsum
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
-    const topicParser = parsers.get(batch.topic);
-    if (!topicParser) return;
     const src = `kafka:${batch.topic}/${batch.partition}`;
+    const topicParser = parserFor(batch.topic, src);
+    if (!topicParser) return;
     let done = positions.get(src);
     if (done === undefined) {
       done = await sink.storedPosition(src);
@@ -194,6 +201,7 @@ export async function startLogConsumer(deps: LogConsumerDeps): Promise<LogConsum
     }
     metrics.lines.inc({ source: 'kafka', format: topicParser.format, outcome: 'parsed' }, chunk.events.length);
     metrics.lines.inc({ source: 'kafka', format: topicParser.format, outcome: 'rejected' }, chunk.rejects.length);
+    metrics.lines.inc({ source: 'kafka', format: topicParser.format, outcome: 'header' }, chunk.skipped);
   }
 
   await consumer.run({

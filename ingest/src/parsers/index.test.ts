@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseBind } from './bind.parser.ts';
-import { PARSERS, detectFormat, getParser } from './index.ts';
+import { PARSERS, detectFormat, createParser } from './index.ts';
 import { parseSquid } from './squid.parser.ts';
 
 const SQUID_NATIVE = [
@@ -16,21 +16,21 @@ const BIND = [
   'client 2001:db8::5#41000 (claude.ai): query: claude.ai IN AAAA + (2001:db8::53)',
 ];
 
-describe('PARSERS and getParser', () => {
+describe('PARSERS and createParser', () => {
   it('registers squid and bind', () => {
     expect(Object.keys(PARSERS).sort()).toEqual(['bind', 'squid']);
-    expect(PARSERS['squid']).toBe(parseSquid);
-    expect(PARSERS['bind']).toBe(parseBind);
+    expect(PARSERS['squid']!()).toBe(parseSquid);
+    expect(PARSERS['bind']!()).toBe(parseBind);
   });
 
   it('returns the parser for a known format', () => {
-    expect(getParser('squid')).toBe(parseSquid);
-    expect(getParser('bind')).toBe(parseBind);
+    expect(createParser('squid')).toBe(parseSquid);
+    expect(createParser('bind')).toBe(parseBind);
   });
 
   it('returns undefined for unknown formats, including Object.prototype names', () => {
     for (const format of ['', 'auto', 'Squid', 'zeek', 'constructor', 'toString', '__proto__', 'hasOwnProperty']) {
-      expect(getParser(format), format).toBeUndefined();
+      expect(createParser(format), format).toBeUndefined();
     }
   });
 

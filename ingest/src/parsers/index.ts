@@ -1,19 +1,29 @@
-import type { LineParser, ParseContext } from '@shadow-ai/core';
+import type { LineParser, ParseContext, ParserFactory, ParserOptions } from '@shadow-ai/core';
 import { parseBind } from './bind.parser.ts';
 import { parseSquid } from './squid.parser.ts';
 
 export { parseBind } from './bind.parser.ts';
 export { parseSquid } from './squid.parser.ts';
 
-/** Parser by format id (`--format`, `POST /v1/ingest/{format}`, a topic's configured format). */
-export const PARSERS: Record<string, LineParser> = Object.freeze({
-  squid: parseSquid,
-  bind: parseBind,
+/** A stateless parser serves every stream; its factory hands out the one function. */
+const stateless = (parse: LineParser): ParserFactory => () => parse;
+
+/** Parser factory by format id (`--format`, `POST /v1/ingest/{format}`, a topic's configured format). */
+export const PARSERS: Readonly<Record<string, ParserFactory>> = Object.freeze({
+  squid: stateless(parseSquid),
+  bind: stateless(parseBind),
 });
 
-export function getParser(format: string): LineParser | undefined {
+export const FORMATS: readonly string[] = Object.keys(PARSERS);
+
+export function isFormat(format: string): boolean {
   // hasOwn: `constructor`, `__proto__` … are not formats.
-  return Object.hasOwn(PARSERS, format) ? PARSERS[format] : undefined;
+  return Object.hasOwn(PARSERS, format);
+}
+
+/** A parser instance for one stream of lines, or undefined for an unknown format. */
+export function createParser(format: string, opts?: ParserOptions): LineParser | undefined {
+  return isFormat(format) ? PARSERS[format]!(opts) : undefined;
 }
 
 /**
@@ -25,7 +35,9 @@ export function detectFormat(sampleLines: string[]): string | null {
   const ctx: ParseContext = { receivedAt: new Date(0) };
   let best: string | null = null;
   let bestCount = 0;
-  for (const [format, parse] of Object.entries(PARSERS)) {
+  for (const [format, factory] of Object.entries(PARSERS)) {
+    // A fresh instance per format: header lines in the sample set up stateful parsers as they would a stream.
+    const parse = factory();
     let count = 0;
     for (const line of sampleLines) {
       if (line.trim() !== '' && parse(line, ctx).ok) count++;

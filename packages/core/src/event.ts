@@ -35,6 +35,11 @@ export interface NormalizedEvent {
 export interface ParseError {
   ok: false;
   reason: string;
+  /**
+   * true for a line that is not an event but nothing is wrong with it: a header that sets the layout
+   * of the lines after it (Zeek `#fields`, W3C `#Fields:`), a comment. Not dead-lettered.
+   */
+  skip?: boolean;
 }
 
 export interface Parsed {
@@ -55,6 +60,27 @@ export interface ParseContext {
 
 export type LineParser = (line: string, ctx: ParseContext) => ParseResult;
 
+/** How a parser instance is set up for one source (a Kafka topic, a file, an HTTP batch, a syslog sender). */
+export interface ParserOptions {
+  /**
+   * IANA time zone for formats whose timestamps carry no offset (BIND, Windows DNS, …). Default UTC.
+   */
+  timeZone?: string;
+  /**
+   * `json` format: where each NormalizedEvent field is found in a JSON log object, as a dotted path,
+   * e.g. `{ "host": "destination.domain", "user": "user.name", "ts": "@timestamp" }`.
+   */
+  fieldMap?: Partial<Record<keyof NormalizedEvent, string>>;
+  /** `squid-custom` format: the logformat directive copied from squid.conf. */
+  squidLogformat?: string;
+}
+
+/**
+ * Makes the parser for one stream of lines. Formats whose layout is declared by header lines keep that
+ * layout in the instance, so each stream (file, Kafka partition, HTTP batch) gets its own instance.
+ */
+export type ParserFactory = (opts?: ParserOptions) => LineParser;
+
 export const EVENT_FIELDS = [
   'ts', 'kind', 'format', 'user', 'srcIp', 'host', 'destIp', 'destPort', 'url', 'method', 'status',
   'bytesOut', 'bytesIn', 'userAgent', 'action', 'dnsType', 'dnsRcode',
@@ -66,6 +92,11 @@ export function parsed(event: NormalizedEvent): Parsed {
 
 export function rejected(reason: string): ParseError {
   return { ok: false, reason };
+}
+
+/** A header or comment line: no event, not an error. */
+export function skipLine(reason: string): ParseError {
+  return { ok: false, reason, skip: true };
 }
 
 /** Fills every field with null so a parser states only what its log carries. */

@@ -1,5 +1,6 @@
 export * from './event.ts';
 export * from './logger.ts';
 export * from './time.ts';
+export * from './time-zone.ts';
 export * from './config.ts';
 export * from './metrics.ts';

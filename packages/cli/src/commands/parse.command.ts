@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { detectFormat, getParser, parseLines, PARSERS, readLineChunks, sampleLines } from '@shadow-ai/ingest';
+import { detectFormat, createParser, parseLines, FORMATS, readLineChunks, sampleLines } from '@shadow-ai/ingest';
 import type { LineParser, NormalizedEvent } from '@shadow-ai/core';
 import { UsageError, type Io } from '../io.ts';
 
@@ -9,7 +9,7 @@ Parses log files into NormalizedEvents: one JSON object per parsed line on stdou
 one "FILE:LINE: reason" per rejected line on stderr.
 
 Options:
-  --format FMT   ${Object.keys(PARSERS).join(', ')}, or auto (detected per file from its first lines; default)
+  --format FMT   ${FORMATS.join(', ')}, or auto (detected per file from its first lines; default)
   -h, --help     this text
 
 Exit status: 0 when every line parsed, 1 when some line was rejected, 2 on a usage error.
@@ -28,12 +28,12 @@ export async function resolveFormats(files: string[], format: string, io: Io): P
     let chosen = format;
     if (format === 'auto') {
       const detected = detectFormat(await sampleLines(file));
-      if (!detected) throw new UsageError(`${file}: could not detect the log format; pass --format (${Object.keys(PARSERS).join(', ')})`);
+      if (!detected) throw new UsageError(`${file}: could not detect the log format; pass --format (${FORMATS.join(', ')})`);
       chosen = detected;
       io.err(`${file}: format ${detected} (auto-detected)\n`);
     }
-    const parser = getParser(chosen);
-    if (!parser) throw new UsageError(`unknown format "${chosen}"; known: ${Object.keys(PARSERS).join(', ')}, auto`);
+    const parser = createParser(chosen);
+    if (!parser) throw new UsageError(`unknown format "${chosen}"; known: ${FORMATS.join(', ')}, auto`);
     out.push({ file, format: chosen, parser });
   }
   return out;

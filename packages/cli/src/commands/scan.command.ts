@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadCatalog } from '@shadow-ai/catalog';
 import { createClassifyStep, findingId, Sanctions, unsanctionedSeverity, type SanctionStatus } from '@shadow-ai/detect';
-import { PARSERS } from '@shadow-ai/ingest';
+import { FORMATS } from '@shadow-ai/ingest';
 import { UsageError, type Io } from '../io.ts';
 import { forEachParsed, resolveFormats, type FileCounts } from './parse.command.ts';
 
@@ -11,7 +11,7 @@ One-shot analysis of log files, nothing stored: which AI apps are used, by whom,
 "unsanctioned AI app in use" findings. A table for people; one JSON object with --json.
 
 Options:
-  --format FMT       ${Object.keys(PARSERS).join(', ')}, or auto (default: detected per file)
+  --format FMT       ${FORMATS.join(', ')}, or auto (default: detected per file)
   --sanctions FILE   sanctions file {"default":"unsanctioned","apps":{"<appId>":"sanctioned|monitored|unsanctioned|blocked"}}
                      (default: $SHADOW_AI_SANCTIONS_FILE; without one every app is unsanctioned)
   --json             one JSON object: {files, apps, users, findings}
