@@ -5,6 +5,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Logger } from '@shadow-ai/core';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandling } from './errors.ts';
+import { catalogRouter } from './routes/catalog.router.ts';
 import { findingsRouter } from './routes/findings.router.ts';
 import { ingestRouter } from './routes/ingest.router.ts';
 import { opsRouter } from './routes/ops.router.ts';
@@ -42,5 +43,6 @@ export async function buildServer(deps: ApiDeps, log: Logger): Promise<FastifyIn
   await app.register(findingsRouter(deps));
   await app.register(usageRouter(deps));
   await app.register(ingestRouter(deps));
+  await app.register(catalogRouter(deps));
   return base;
 }

@@ -1,6 +1,7 @@
 import { toClickHouseTime } from '@shadow-ai/core';
 import type { SourcedEvent } from '@shadow-ai/ingest';
-import type { ClassifiedEvent } from './classify.step.ts';
+import { principalOf, type ClassifiedEvent } from './classify.step.ts';
+import type { CandidateMatch } from './candidates.step.ts';
 
 /** A row of the `events` table (see packages/clickhouse/migrations/0001_events.sql). */
 export interface EventRow {
@@ -28,15 +29,19 @@ export interface EventRow {
   src: string;
   src_offset: number;
   src_line: number;
+  signals: string[];
+  candidate_score: number;
 }
 
-export function toEventRow(source: SourcedEvent, c: ClassifiedEvent): EventRow {
-  const e = c.event;
+/** A row for an AI app event, or (with `candidate`) for an event to an unknown host with AI signals. */
+export function toEventRow(source: SourcedEvent, c: ClassifiedEvent | { candidate: CandidateMatch }): EventRow {
+  const e = source.event;
+  const app = 'match' in c ? c.match : null;
   return {
     ts: toClickHouseTime(e.ts),
     kind: e.kind,
     format: e.format,
-    user: c.principal,
+    user: principalOf(e) ?? 'unknown',
     user_raw: e.user,
     src_ip: e.srcIp,
     host: e.host ?? '',
@@ -51,11 +56,13 @@ export function toEventRow(source: SourcedEvent, c: ClassifiedEvent): EventRow {
     action: e.action,
     dns_type: e.dnsType,
     dns_rcode: e.dnsRcode,
-    app_id: c.match.app.id,
-    activity: c.match.activity,
-    matched_by: c.match.matchedBy,
+    app_id: app?.app.id ?? '',
+    activity: app?.activity ?? 'unknown',
+    matched_by: app?.matchedBy ?? 'candidate',
     src: source.src,
     src_offset: source.offset,
     src_line: source.line,
+    signals: 'candidate' in c ? c.candidate.signals : [],
+    candidate_score: 'candidate' in c ? c.candidate.score : 0,
   };
 }

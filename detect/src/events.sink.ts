@@ -3,6 +3,7 @@ import { queryRows } from '@shadow-ai/clickhouse';
 import type { DeadLetter, EventSink, SourcedEvent } from '@shadow-ai/ingest';
 import { toClickHouseTime } from '@shadow-ai/core';
 import type { ClassifyStep } from './classify.step.ts';
+import { candidateSignals } from './candidates.step.ts';
 import { toEventRow, type EventRow } from './event-rows.ts';
 
 export interface StoreSink extends EventSink {
@@ -23,15 +24,21 @@ export function createStoreSink(deps: {
   return {
     async store(events: SourcedEvent[]) {
       const rows: EventRow[] = [];
+      let stored = 0;
       for (const source of events) {
         const c = classify(source.event);
-        if (!c) continue;
-        rows.push(toEventRow(source, c));
+        if (c) {
+          rows.push(toEventRow(source, c));
+          stored++;
+          continue;
+        }
+        const candidate = candidateSignals(source.event);
+        if (candidate) rows.push(toEventRow(source, { candidate }));
       }
-      if (rows.length === 0) return { stored: 0 };
+      if (rows.length === 0) return { stored: 0, candidates: 0 };
       await client.insert({ table: 'events', values: rows, format: 'JSONEachRow' });
-      if (deps.onStored) for (const r of rows) deps.onStored(r.user, r.app_id);
-      return { stored: rows.length };
+      if (deps.onStored) for (const r of rows) if (r.app_id !== '') deps.onStored(r.user, r.app_id);
+      return { stored, candidates: rows.length - stored };
     },
 
     async storedPosition(src: string) {

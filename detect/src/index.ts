@@ -1,3 +1,4 @@
+export * from './candidates.step.ts';
 export * from './classify.step.ts';
 export * from './event-rows.ts';
 export * from './events.sink.ts';

@@ -53,12 +53,12 @@ describe('store: migrations, idempotent ingest positions and findings (embedded 
     const sink = createStoreSink({ client: store.client, classify: createClassifyStep({ catalog }) });
     const events: SourcedEvent[] = [
       { src: 'kafka:t/0', offset: 7, line: 0, event: proxyEvent('ann', 'www.alpha.example.com', '2026-11-01T10:00:00.000Z', 100) },
-      { src: 'kafka:t/0', offset: 7, line: 1, event: proxyEvent('ann', 'not-ai.example.org', '2026-11-01T10:00:01.000Z') },
+      { src: 'kafka:t/0', offset: 7, line: 1, event: proxyEvent('ann', 'intranet.example.org', '2026-11-01T10:00:01.000Z') },
       { src: 'kafka:t/0', offset: 9, line: 0, event: proxyEvent('ann', 'alpha.example.com', '2026-11-02T10:00:00.000Z', 50) },
       { src: 'kafka:t/0', offset: 9, line: 1, event: proxyEvent('ben', 'beta.example.com', '2026-11-02T11:00:00.000Z') },
     ];
     expect(await sink.storedPosition('kafka:t/0')).toBeNull();
-    expect(await sink.store(events)).toEqual({ stored: 3 });
+    expect(await sink.store(events)).toEqual({ stored: 3, candidates: 0 });
     expect(await sink.storedPosition('kafka:t/0')).toBe(9);
     expect(await sink.storedPosition('kafka:t/1')).toBeNull();
 

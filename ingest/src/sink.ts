@@ -15,7 +15,7 @@ export interface SourcedEvent {
  * acknowledges its input (commits the Kafka offset, answers the HTTP request) only after that.
  */
 export interface EventSink {
-  store(events: SourcedEvent[]): Promise<{ stored: number }>;
+  store(events: SourcedEvent[]): Promise<{ stored: number; candidates?: number }>;
   /** The highest offset already stored for `src`, or null: what a replay after a crash must skip. */
   storedPosition(src: string): Promise<number | null>;
 }

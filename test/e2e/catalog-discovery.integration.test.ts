@@ -1,0 +1,121 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { squidLine } from '../support/log-lines.ts';
+import { eventually, getJson, removeDir, startService, tempDir, type Service } from '../support/service.ts';
+
+const AT = new Date('2026-11-23T09:00:00.000Z');
+
+interface Candidate {
+  host: string;
+  domain: string | null;
+  score: number;
+  signals: string[];
+  requests: number;
+  users: number;
+  status: string;
+  sampleUserAgent: string | null;
+}
+
+describe('catalog API and discovery of unknown AI services', () => {
+  const dir = tempDir('catalog');
+  let service: Service;
+
+  beforeAll(async () => {
+    service = await startService({ dataDir: join(dir, 'data') });
+    // Combined-format lines carry the user agent the SDK signal needs.
+    const combined = (user: string, host: string, path: string, ua: string) =>
+      `10.4.0.9 - ${user} [23/Nov/2026:09:00:00 +0000] "POST https://${host}${path} HTTP/1.1" 200 900 "-" "${ua}" TCP_MISS:HIER_DIRECT`;
+    const lines = [
+      combined('hana', 'llm.acme-internal.example', '/v1/chat/completions', 'OpenAI/Python 1.54.4'),
+      combined('ivan', 'llm.acme-internal.example', '/v1/chat/completions', 'OpenAI/Python 1.54.4'),
+      combined('ivan', 'llm.acme-internal.example', '/v1/embeddings', 'OpenAI/Python 1.54.4'),
+      combined('hana', 'api.unlisted-vendor.example', '/generate', 'langchain-core/0.3'),
+      squidLine({ user: 'hana', clientIp: '10.4.0.9', host: 'brandname.ai', bytes: 10, at: AT }),
+      squidLine({ user: 'hana', clientIp: '10.4.0.9', host: 'www.wikipedia.org', bytes: 10, at: AT }),
+      squidLine({ user: 'hana', clientIp: '10.4.0.9', host: 'chatgpt.com', bytes: 10, at: AT }),
+    ];
+    const res = await fetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: lines.join('\n') });
+    expect(res.status).toBe(200);
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    removeDir(dir);
+  });
+
+  it('lists unknown hosts with AI signals as candidates, strongest first, and nothing else', async () => {
+    const { status, body } = await getJson<{ items: Candidate[] }>(`${service.url}/v1/catalog/candidates`);
+    expect(status).toBe(200);
+    expect(body.items.map((c) => c.host)).toEqual(['llm.acme-internal.example', 'api.unlisted-vendor.example']);
+    const [llm, sdk] = body.items;
+    expect(llm).toMatchObject({ domain: 'acme-internal.example', requests: 3, users: 2, status: 'new', sampleUserAgent: 'OpenAI/Python 1.54.4' });
+    expect(llm!.signals).toEqual(['ai-keyword-host', 'ai-sdk-user-agent', 'llm-api-path']);
+    expect(llm!.score).toBe(11);
+    expect(sdk).toMatchObject({ requests: 1, users: 1, signals: ['ai-sdk-user-agent'], score: 4 });
+  });
+
+  it('keeps candidates out of AI app usage and findings', async () => {
+    const apps = (await getJson<{ items: { appId: string }[] }>(`${service.url}/v1/apps`)).body.items;
+    expect(apps.map((a) => a.appId)).toEqual(['chatgpt']);
+    const findings = await eventually(async () => {
+      const items = (await getJson<{ items: { appId: string }[] }>(`${service.url}/v1/findings`)).body.items;
+      return items.length > 0 ? items : undefined;
+    }, 30_000, 'the detector to run');
+    expect(findings.map((f) => f.appId)).toEqual(['chatgpt']);
+  });
+
+  it('records an analyst decision on a candidate and filters by it', async () => {
+    const res = await fetch(`${service.url}/v1/catalog/candidates/llm.acme-internal.example`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'confirmed', note: 'internal LLM gateway' }),
+    });
+    expect(res.status).toBe(200);
+    const confirmed = (await getJson<{ items: Candidate[] }>(`${service.url}/v1/catalog/candidates?status=confirmed`)).body.items;
+    expect(confirmed.map((c) => c.host)).toEqual(['llm.acme-internal.example']);
+    const fresh = (await getJson<{ items: Candidate[] }>(`${service.url}/v1/catalog/candidates?status=new`)).body.items;
+    expect(fresh.map((c) => c.host)).toEqual(['api.unlisted-vendor.example']);
+    const missing = await fetch(`${service.url}/v1/catalog/candidates/never-seen.example`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'dismissed' }),
+    });
+    expect(missing.status).toBe(404);
+    const bad = await fetch(`${service.url}/v1/catalog/candidates/llm.acme-internal.example`, {
+      method: 'PATCH',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'maybe' }),
+    });
+    expect(bad.status).toBe(400);
+  });
+
+  it('serves the catalog with risk scores, filters and cursor pages', async () => {
+    const one = await getJson<{ id: string; riskScore: number; risk: { hqCountry: string }; domains: { host: string }[] }>(
+      `${service.url}/v1/catalog/apps/chatgpt`,
+    );
+    expect(one.status).toBe(200);
+    expect(one.body.domains.map((d) => d.host)).toContain('chatgpt.com');
+    expect(one.body.riskScore).toBeGreaterThanOrEqual(0);
+    expect(one.body.riskScore).toBeLessThanOrEqual(10);
+    expect((await getJson(`${service.url}/v1/catalog/apps/no-such-app`)).status).toBe(404);
+
+    const llmApis = (await getJson<{ items: { category: string }[] }>(`${service.url}/v1/catalog/apps?category=llm-api&limit=500`)).body.items;
+    expect(llmApis.length).toBeGreaterThan(0);
+    expect(llmApis.every((a) => a.category === 'llm-api')).toBe(true);
+    const search = (await getJson<{ items: { id: string }[] }>(`${service.url}/v1/catalog/apps?q=anthropic`)).body.items.map((a) => a.id);
+    expect(search).toContain('anthropic-api');
+
+    const all: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { body: { items: { id: string }[]; nextCursor: string | null } } = await getJson(
+        `${service.url}/v1/catalog/apps?limit=37${cursor ? `&cursor=${cursor}` : ''}`,
+      );
+      all.push(...page.body.items.map((a) => a.id));
+      cursor = page.body.nextCursor;
+    } while (cursor);
+    expect(new Set(all).size).toBe(all.length);
+    const stats = (await getJson<{ items: unknown[] }>(`${service.url}/v1/catalog/apps?limit=500`)).body.items.length;
+    expect(all.length).toBe(stats);
+  });
+});
