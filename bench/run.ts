@@ -17,7 +17,7 @@ import { createParser, parseLines, readLineChunks } from '@shadow-ai/ingest';
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const catalog = loadCatalog();
-const classify = createClassifyStep({ catalog });
+const classify = createClassifyStep({ catalog: { current: catalog } });
 
 const aiHosts = catalog.apps.flatMap((a) => a.domains.map((d) => (d.match === 'suffix' ? `www.${d.host}` : d.host)));
 const otherHosts = ['www.wikipedia.org', 'github.com', 'intranet.corp.example', 'www.bbc.co.uk', 'cdn.jsdelivr.net', 'login.microsoftonline.com', 'storage.googleapis.com', 'updates.example.org'];

@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import type { Catalog } from '@shadow-ai/catalog';
+import type { CatalogRef } from '@shadow-ai/catalog';
 import type { Config, Metrics } from '@shadow-ai/core';
-import type { Sanctions, StoreSink } from '@shadow-ai/detect';
+import type { CustomApps, Sanctions, StoreSink } from '@shadow-ai/detect';
 
 export interface Readiness {
   ok: boolean;
@@ -11,7 +11,9 @@ export interface Readiness {
 /** What the HTTP API needs; built once by `shadow-ai start` (or a test) and passed in. */
 export interface ApiDeps {
   client: ClickHouseClient;
-  catalog: Catalog;
+  /** the catalog in force (shipped + custom apps); read `.current` per request */
+  catalog: CatalogRef;
+  customApps: CustomApps;
   sanctions: Sanctions;
   sink: StoreSink;
   metrics: Metrics;

@@ -1,5 +1,11 @@
 import { z } from 'zod';
 
+/** Version of the shipped catalog data; bump when apps/ changes in a release. */
+export const CATALOG_VERSION = '2026.11.1';
+
+/** Apps an organisation adds itself (its own LLM gateway, confirmed candidates) carry this id prefix. */
+export const CUSTOM_APP_PREFIX = 'custom-';
+
 export const CATEGORIES = [
   'chat-assistant', 'llm-api', 'code-assistant', 'image-generation', 'video-generation', 'voice-audio',
   'music-generation', 'writing', 'translation', 'meeting-assistant', 'ai-search', 'agent-platform',
@@ -21,15 +27,34 @@ const hostname = z
   .max(253)
   .regex(/^(?=.{3,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/, 'lowercase DNS name, no scheme, port, path or trailing dot');
 
-export const domainSchema = z.strictObject({
-  host: hostname,
-  /** `exact`: only this host; `suffix`: this host and every subdomain of it. */
-  match: z.enum(['exact', 'suffix']),
-});
+/** A host with `*` standing for exactly one label, e.g. `bedrock-runtime.*.amazonaws.com`. */
+const hostPattern = z
+  .string()
+  .min(3)
+  .max(253)
+  .regex(/^(?:(?:\*|[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)\.)+[a-z0-9-]{2,63}$/, 'lowercase DNS name with * labels')
+  .refine((h) => h.includes('*'), 'a pattern needs a * label')
+  .refine((h) => !h.split('.').slice(-2).includes('*'), 'the last two labels of a pattern must be literal');
+
+export const domainSchema = z.union([
+  z.strictObject({
+    host: hostname,
+    /** `exact`: only this host; `suffix`: this host and every subdomain of it. */
+    match: z.enum(['exact', 'suffix']),
+  }),
+  z.strictObject({
+    host: hostPattern,
+    /** `pattern`: hosts of this shape, `*` being one label (for per-region or per-resource hosts). */
+    match: z.literal('pattern'),
+  }),
+]);
 
 export const signatureSchema = z.strictObject({
-  /** The host the signature applies to; must be covered by one of the app's domains. */
-  host: hostname,
+  /**
+   * The host the signature applies to: a host covered by one of the app's domains, or one of the app's
+   * suffix/pattern domains itself (then it applies to every host that domain matches).
+   */
+  host: z.union([hostname, hostPattern]),
   /** Regular expression over the URL path (query string excluded). Anchored by the author. */
   path: z.string().min(2).max(300),
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'CONNECT', 'ANY']).default('ANY'),

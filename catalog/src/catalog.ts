@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { appSchema, type CatalogApp } from './app.schema.ts';
+import { appSchema, CATALOG_VERSION, CUSTOM_APP_PREFIX, type CatalogApp } from './app.schema.ts';
 import { lintApps } from './lint.ts';
 import { Matcher } from './matcher.ts';
 
@@ -50,10 +51,30 @@ export class CatalogError extends Error {
 export class Catalog {
   readonly matcher: Matcher;
   private readonly byId: Map<string, CatalogApp>;
+  /** sha256 (first 16 hex) over the apps' canonical JSON: changes with any shipped or custom app */
+  readonly hash: string;
+  /** what classified an event: `<shipped version>+<hash>`, stored with every event */
+  readonly version: string;
 
-  constructor(readonly apps: readonly CatalogApp[]) {
+  constructor(
+    readonly apps: readonly CatalogApp[],
+    readonly shippedVersion: string = CATALOG_VERSION,
+  ) {
     this.byId = new Map(apps.map((a) => [a.id, a]));
     this.matcher = new Matcher(apps);
+    const canonical = JSON.stringify([...apps].sort((a, b) => (a.id < b.id ? -1 : 1)));
+    this.hash = createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+    this.version = `${shippedVersion}+${this.hash}`;
+  }
+
+  /** The shipped apps plus an organisation's own; custom apps never replace shipped ones. */
+  withCustomApps(custom: readonly CatalogApp[]): Catalog {
+    const shipped = this.apps.filter((a) => !a.id.startsWith(CUSTOM_APP_PREFIX));
+    return new Catalog([...shipped, ...custom], this.shippedVersion);
+  }
+
+  get customApps(): CatalogApp[] {
+    return this.apps.filter((a) => a.id.startsWith(CUSTOM_APP_PREFIX));
   }
 
   get(id: string): CatalogApp | undefined {
@@ -82,4 +103,12 @@ export function loadCatalog(dir: string = DEFAULT_CATALOG_DIR): Catalog {
     throw new CatalogError(`catalog at ${dir} has ${problems.length} problem(s):\n  ${head}`);
   }
   return new Catalog(files.apps.map((a) => a.app));
+}
+
+/**
+ * The catalog in force. Custom apps change it while the service runs; readers take `current` once per
+ * use, so a swap never shows them half a catalog.
+ */
+export interface CatalogRef {
+  current: Catalog;
 }

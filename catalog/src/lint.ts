@@ -1,6 +1,10 @@
 import { getPublicSuffix } from 'tldts';
 import type { CatalogFileError, LoadedFiles } from './catalog.ts';
 import { SHARED_INFRASTRUCTURE } from './shared-infrastructure.ts';
+import { CUSTOM_APP_PREFIX } from './app.schema.ts';
+
+/** Custom apps are linted together with the shipped ones under this pseudo file name. */
+export const CUSTOM_FILE = 'custom:';
 
 /**
  * Rejects a regex that can backtrack catastrophically: a quantified group that itself contains a
@@ -15,7 +19,12 @@ export function lintApps(files: LoadedFiles): CatalogFileError[] {
 
   for (const { file, app } of files.apps) {
     const add = (message: string) => problems.push({ file, message });
-    if (file !== `${app.id}.json`) add(`file name must be ${app.id}.json`);
+    if (file.startsWith(CUSTOM_FILE)) {
+      if (!app.id.startsWith(CUSTOM_APP_PREFIX)) add(`a custom app id must start with "${CUSTOM_APP_PREFIX}"`);
+    } else {
+      if (file !== `${app.id}.json`) add(`file name must be ${app.id}.json`);
+      if (app.id.startsWith(CUSTOM_APP_PREFIX)) add(`id prefix "${CUSTOM_APP_PREFIX}" is reserved for an organisation's own apps`);
+    }
     const seenId = ids.get(app.id);
     if (seenId) add(`duplicate id "${app.id}" (also in ${seenId})`);
     else ids.set(app.id, file);
@@ -27,7 +36,7 @@ export function lintApps(files: LoadedFiles): CatalogFileError[] {
       hosts.set(d.host, app.id);
 
       const suffix = getPublicSuffix(d.host, { allowPrivateDomains: true });
-      if (suffix === d.host) add(`domain ${d.host} is a public suffix`);
+      if (d.match !== 'pattern' && suffix === d.host) add(`domain ${d.host} is a public suffix`);
       if (d.match === 'suffix' && SHARED_INFRASTRUCTURE.has(d.host)) {
         add(`domain ${d.host} is shared infrastructure: list specific hosts with match "exact"`);
       }

@@ -97,3 +97,31 @@ describe('pathOf', () => {
     expect(pathOf('a.example:443')).toBeNull();
   });
 });
+
+describe('Matcher host patterns', () => {
+  const m = new Matcher([
+    app('bedrock', [{ host: 'bedrock-runtime.*.amazonaws.com', match: 'pattern' }], [
+      { host: 'bedrock-runtime.*.amazonaws.com', method: 'POST', path: '^/model/[^/]+/(?:invoke|converse)', activity: 'api-inference' },
+    ]),
+    app('wide', [{ host: 'example.com', match: 'suffix' }]),
+    app('pinned', [{ host: 'bedrock-runtime.eu-west-1.example.com', match: 'exact' }]),
+  ]);
+
+  it('matches one label per * and prefers exact > pattern > suffix', () => {
+    expect(m.match({ host: 'bedrock-runtime.us-east-1.amazonaws.com' })).toMatchObject({ matchedBy: 'pattern', app: { id: 'bedrock' } });
+    expect(m.match({ host: 'bedrock-runtime.a.b.amazonaws.com' })).toBeNull();
+    expect(m.match({ host: 'bedrock.us-east-1.amazonaws.com' })).toBeNull();
+    expect(m.match({ host: 's3.amazonaws.com' })).toBeNull();
+  });
+
+  it('applies a signature written for the pattern to every host it matches', () => {
+    expect(
+      m.match({ host: 'bedrock-runtime.eu-central-1.amazonaws.com', method: 'POST', url: 'https://bedrock-runtime.eu-central-1.amazonaws.com/model/x/converse' }),
+    ).toMatchObject({ activity: 'api-inference', matchedBy: 'signature' });
+  });
+
+  it('rejects patterns whose registrable part is a wildcard', () => {
+    expect(() => app('bad', [{ host: 'x.*.com', match: 'pattern' }])).toThrow();
+    expect(() => app('bad', [{ host: 'plain.example.com', match: 'pattern' }])).toThrow();
+  });
+});

@@ -1,7 +1,7 @@
 import type { Activity, CatalogApp } from './app.schema.ts';
 import { isIpLiteral, normalizeHost } from './host.ts';
 
-export type MatchedBy = 'exact' | 'suffix' | 'signature';
+export type MatchedBy = 'exact' | 'pattern' | 'suffix' | 'signature';
 
 export interface CatalogMatch {
   app: CatalogApp;
@@ -33,8 +33,8 @@ interface HostEntry {
 }
 
 /**
- * Host → app lookup, compiled once from the catalog. Order of precedence: an exact host, then the
- * longest listed suffix (walking up the labels of the host). The catalog never lists a public suffix
+ * Host → app lookup, compiled once from the catalog. Order of precedence: an exact host, then a host
+ * pattern (`bedrock-runtime.*.amazonaws.com`), then the longest listed suffix (walking up the labels). The catalog never lists a public suffix
  * or a shared-infrastructure registrable domain as a suffix (lint enforces it), so the walk can go up to
  * the last label without matching e.g. every `*.amazonaws.com` host.
  * A signature (host + method + path regex + optional user agent) refines a host match into an activity.
@@ -42,12 +42,21 @@ interface HostEntry {
 export class Matcher {
   private readonly exact = new Map<string, HostEntry>();
   private readonly suffix = new Map<string, HostEntry>();
+  /** pattern entries by their literal last two labels, e.g. `amazonaws.com` */
+  private readonly patterns = new Map<string, { re: RegExp; entry: HostEntry }[]>();
   private readonly signatures = new Map<string, CompiledSignature[]>();
 
   constructor(apps: readonly CatalogApp[]) {
     for (const app of apps) {
       for (const d of app.domains) {
-        (d.match === 'exact' ? this.exact : this.suffix).set(d.host, { app, domain: d.host });
+        const entry = { app, domain: d.host };
+        if (d.match === 'pattern') {
+          const anchor = d.host.split('.').slice(-2).join('.');
+          const re = new RegExp(`^${d.host.split('.').map((l) => (l === '*' ? '[a-z0-9-]+' : l)).join('\\.')}$`);
+          const list = this.patterns.get(anchor) ?? [];
+          list.push({ re, entry });
+          this.patterns.set(anchor, list);
+        } else (d.match === 'exact' ? this.exact : this.suffix).set(d.host, entry);
       }
       for (const s of app.signatures) {
         const list = this.signatures.get(s.host) ?? [];
@@ -63,9 +72,15 @@ export class Matcher {
   }
 
   /** Host-only lookup; `host` must already be normalised (see normalizeHost). */
-  lookupHost(host: string): { entry: HostEntry; matchedBy: 'exact' | 'suffix' } | null {
+  lookupHost(host: string): { entry: HostEntry; matchedBy: 'exact' | 'pattern' | 'suffix' } | null {
     const exact = this.exact.get(host);
     if (exact) return { entry: exact, matchedBy: 'exact' };
+    if (this.patterns.size > 0) {
+      const last = host.lastIndexOf('.');
+      const prev = last > 0 ? host.lastIndexOf('.', last - 1) : -1;
+      const list = prev > 0 ? this.patterns.get(host.slice(prev + 1)) : undefined;
+      if (list) for (const p of list) if (p.re.test(host)) return { entry: p.entry, matchedBy: 'pattern' };
+    }
     if (this.suffix.size === 0) return null;
     let candidate = host;
     for (;;) {
@@ -84,7 +99,8 @@ export class Matcher {
     const found = this.lookupHost(host);
     if (!found) return null;
     const plain: Activity = req.kind === 'dns' ? 'dns' : 'access';
-    const sigs = this.signatures.get(host);
+    // Signatures for this very host, else those written for the domain entry (suffix or pattern) that matched.
+    const sigs = this.signatures.get(host) ?? (found.entry.domain !== host ? this.signatures.get(found.entry.domain) : undefined);
     if (sigs && req.url) {
       const path = pathOf(req.url);
       if (path !== null) {

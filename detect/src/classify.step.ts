@@ -1,9 +1,11 @@
-import type { Catalog, CatalogMatch } from '@shadow-ai/catalog';
+import type { CatalogMatch, CatalogRef } from '@shadow-ai/catalog';
 import type { NormalizedEvent } from '@shadow-ai/core';
 
 export interface ClassifiedEvent {
   event: NormalizedEvent;
   match: CatalogMatch;
+  /** the catalog version that classified it */
+  catalogVersion: string;
   /** the identity usage is attributed to: the user the log names, else the client address */
   principal: string;
 }
@@ -13,9 +15,11 @@ export function principalOf(event: NormalizedEvent): string | null {
   return event.user ?? event.srcIp ?? null;
 }
 
-export function createClassifyStep(deps: { catalog: Catalog }) {
+/** `catalog.current` is read per event, so custom apps added at run time classify the next event. */
+export function createClassifyStep(deps: { catalog: CatalogRef }) {
   return function classifyStep(event: NormalizedEvent): ClassifiedEvent | null {
-    const match = deps.catalog.matcher.match({
+    const catalog = deps.catalog.current;
+    const match = catalog.matcher.match({
       host: event.host,
       url: event.url,
       method: event.method,
@@ -23,7 +27,7 @@ export function createClassifyStep(deps: { catalog: Catalog }) {
       kind: event.kind,
     });
     if (!match) return null;
-    return { event, match, principal: principalOf(event) ?? 'unknown' };
+    return { event, match, catalogVersion: catalog.version, principal: principalOf(event) ?? 'unknown' };
   };
 }
 

@@ -31,10 +31,11 @@ export interface EventRow {
   src_line: number;
   signals: string[];
   candidate_score: number;
+  catalog_version: string;
 }
 
 /** A row for an AI app event, or (with `candidate`) for an event to an unknown host with AI signals. */
-export function toEventRow(source: SourcedEvent, c: ClassifiedEvent | { candidate: CandidateMatch }): EventRow {
+export function toEventRow(source: SourcedEvent, c: ClassifiedEvent | { candidate: CandidateMatch; catalogVersion: string }): EventRow {
   const e = source.event;
   const app = 'match' in c ? c.match : null;
   return {
@@ -64,5 +65,6 @@ export function toEventRow(source: SourcedEvent, c: ClassifiedEvent | { candidat
     src_line: source.line,
     signals: 'candidate' in c ? c.candidate.signals : [],
     candidate_score: 'candidate' in c ? c.candidate.score : 0,
+    catalog_version: c.catalogVersion,
   };
 }

@@ -1,4 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import type { CatalogRef } from '@shadow-ai/catalog';
 import { queryRows } from '@shadow-ai/clickhouse';
 import type { DeadLetter, EventSink, SourcedEvent } from '@shadow-ai/ingest';
 import { toClickHouseTime } from '@shadow-ai/core';
@@ -18,6 +19,7 @@ export interface StoreSink extends EventSink {
 export function createStoreSink(deps: {
   client: ClickHouseClient;
   classify: ClassifyStep;
+  catalog: CatalogRef;
   onStored?: (principal: string, appId: string) => void;
 }): StoreSink {
   const { client, classify } = deps;
@@ -33,7 +35,7 @@ export function createStoreSink(deps: {
           continue;
         }
         const candidate = candidateSignals(source.event);
-        if (candidate) rows.push(toEventRow(source, { candidate }));
+        if (candidate) rows.push(toEventRow(source, { candidate, catalogVersion: deps.catalog.current.version }));
       }
       if (rows.length === 0) return { stored: 0, candidates: 0 };
       await client.insert({ table: 'events', values: rows, format: 'JSONEachRow' });

@@ -1,5 +1,6 @@
 export * from './candidates.step.ts';
 export * from './classify.step.ts';
+export * from './custom-apps.store.ts';
 export * from './event-rows.ts';
 export * from './events.sink.ts';
 export * from './findings.detector.ts';

@@ -26,6 +26,8 @@ const catalog = new Catalog(
   ),
 );
 
+const ref = { current: catalog };
+
 function proxyEvent(user: string, host: string, ts: string, bytesOut = 10): NormalizedEvent {
   return { ...emptyEvent('proxy', 'squid', ts), user, srcIp: '10.0.0.1', host, bytesOut, bytesIn: 5, action: 'allowed' };
 }
@@ -50,7 +52,7 @@ describe('store: migrations, idempotent ingest positions and findings (embedded 
   });
 
   it('stores only AI events, aggregates usage by day, user and app, and records the stored position', async () => {
-    const sink = createStoreSink({ client: store.client, classify: createClassifyStep({ catalog }) });
+    const sink = createStoreSink({ client: store.client, catalog: ref, classify: createClassifyStep({ catalog: ref }) });
     const events: SourcedEvent[] = [
       { src: 'kafka:t/0', offset: 7, line: 0, event: proxyEvent('ann', 'www.alpha.example.com', '2026-11-01T10:00:00.000Z', 100) },
       { src: 'kafka:t/0', offset: 7, line: 1, event: proxyEvent('ann', 'intranet.example.org', '2026-11-01T10:00:01.000Z') },
@@ -96,7 +98,8 @@ describe('store: migrations, idempotent ingest positions and findings (embedded 
     });
     const sink = createStoreSink({
       client: store.client,
-      classify: createClassifyStep({ catalog }),
+      catalog: ref,
+      classify: createClassifyStep({ catalog: ref }),
       onStored: (u, a) => detector.touch(u, a),
     });
     await sink.store([{ src: 'http:b1', offset: 0, line: 0, event: proxyEvent('ann', 'alpha.example.com', '2026-11-03T09:00:00.000Z') }]);

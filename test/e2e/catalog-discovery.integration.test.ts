@@ -17,6 +17,8 @@ interface Candidate {
 }
 
 describe('catalog API and discovery of unknown AI services', () => {
+  const post = (path: string, body: unknown) =>
+    fetch(`${service.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const dir = tempDir('catalog');
   let service: Service;
 
@@ -64,29 +66,56 @@ describe('catalog API and discovery of unknown AI services', () => {
     expect(findings.map((f) => f.appId)).toEqual(['chatgpt']);
   });
 
-  it('records an analyst decision on a candidate and filters by it', async () => {
-    const res = await fetch(`${service.url}/v1/catalog/candidates/llm.acme-internal.example`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ status: 'confirmed', note: 'internal LLM gateway' }),
-    });
+  it('confirming a candidate makes it a custom app that classifies new traffic', async () => {
+    const before = (await getJson<{ version: string; customApps: number }>(`${service.url}/v1/catalog`)).body;
+    expect(before.customApps).toBe(0);
+    const res = await post(`/v1/catalog/candidates/llm.acme-internal.example/confirm`, { name: 'ACME LLM gateway', category: 'llm-api', note: 'internal gateway' });
     expect(res.status).toBe(200);
+    const created = (await res.json()) as { id: string; custom: boolean; domains: { host: string }[] };
+    expect(created).toMatchObject({ id: 'custom-llm-acme-internal-example', custom: true, domains: [{ host: 'llm.acme-internal.example', match: 'exact' }] });
+    const after = (await getJson<{ version: string; customApps: number }>(`${service.url}/v1/catalog`)).body;
+    expect(after.customApps).toBe(1);
+    expect(after.version).not.toBe(before.version);
+
+    const line = `10.4.0.9 - judy [23/Nov/2026:10:00:00 +0000] "POST https://llm.acme-internal.example/v1/chat/completions HTTP/1.1" 200 700 "-" "curl/8.5" TCP_MISS:HIER_DIRECT`;
+    expect((await fetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: line })).status).toBe(200);
+    const apps = (await getJson<{ items: { appId: string; requests: number; users: number }[] }>(`${service.url}/v1/apps`)).body.items;
+    expect(apps.find((a) => a.appId === 'custom-llm-acme-internal-example')).toMatchObject({ requests: 1, users: 1 });
+
     const confirmed = (await getJson<{ items: Candidate[] }>(`${service.url}/v1/catalog/candidates?status=confirmed`)).body.items;
-    expect(confirmed.map((c) => c.host)).toEqual(['llm.acme-internal.example']);
-    const fresh = (await getJson<{ items: Candidate[] }>(`${service.url}/v1/catalog/candidates?status=new`)).body.items;
-    expect(fresh.map((c) => c.host)).toEqual(['api.unlisted-vendor.example']);
-    const missing = await fetch(`${service.url}/v1/catalog/candidates/never-seen.example`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ status: 'dismissed' }),
-    });
-    expect(missing.status).toBe(404);
-    const bad = await fetch(`${service.url}/v1/catalog/candidates/llm.acme-internal.example`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ status: 'maybe' }),
-    });
-    expect(bad.status).toBe(400);
+    // Once catalogued it is no longer a candidate at all.
+    expect(confirmed).toEqual([]);
+    const dismissed = await post(`/v1/catalog/candidates/api.unlisted-vendor.example/dismiss`, { note: 'test vendor' });
+    expect(dismissed.status).toBe(200);
+    const listed = (await getJson<{ items: Candidate[] }>(`${service.url}/v1/catalog/candidates?status=dismissed`)).body.items;
+    expect(listed.map((c) => c.host)).toEqual(['api.unlisted-vendor.example']);
+    expect((await post(`/v1/catalog/candidates/never-seen.example/dismiss`, {})).status).toBe(404);
+  });
+
+  it('manages custom apps: validated, never claiming a shipped domain, removable', async () => {
+    const app = {
+      id: 'custom-research-bot',
+      name: 'Research bot',
+      vendor: 'ACME',
+      category: 'agent-platform',
+      description: 'Internal research agent',
+      homepage: 'https://bot.acme-internal.example',
+      domains: [{ host: 'bot.acme-internal.example', match: 'exact' }],
+      references: ['https://bot.acme-internal.example'],
+    };
+    const put = (id: string, body: unknown) =>
+      fetch(`${service.url}/v1/catalog/custom-apps/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect((await put(app.id, app)).status).toBe(200);
+    const clash = await put('custom-clash', { ...app, id: 'custom-clash', domains: [{ host: 'chatgpt.com', match: 'exact' }] });
+    expect(clash.status).toBe(409);
+    expect(((await clash.json()) as { message: string }).message).toContain('chatgpt.com is already claimed by chatgpt');
+    expect((await put('custom-bad', { ...app, id: 'custom-bad', domains: [{ host: 'co.uk', match: 'suffix' }] })).status).toBe(400);
+    expect((await put('custom-other', app)).status).toBe(400);
+    expect((await put('chatgpt', { ...app, id: 'chatgpt' })).status).toBe(400);
+    const list = (await getJson<{ items: { id: string }[] }>(`${service.url}/v1/catalog/custom-apps`)).body.items.map((a) => a.id);
+    expect(list.sort()).toEqual(['custom-llm-acme-internal-example', 'custom-research-bot']);
+    expect((await fetch(`${service.url}/v1/catalog/custom-apps/custom-research-bot`, { method: 'DELETE' })).status).toBe(204);
+    expect((await fetch(`${service.url}/v1/catalog/custom-apps/custom-research-bot`, { method: 'DELETE' })).status).toBe(404);
   });
 
   it('serves the catalog with risk scores, filters and cursor pages', async () => {
@@ -117,5 +146,14 @@ describe('catalog API and discovery of unknown AI services', () => {
     expect(new Set(all).size).toBe(all.length);
     const stats = (await getJson<{ items: unknown[] }>(`${service.url}/v1/catalog/apps?limit=500`)).body.items.length;
     expect(all.length).toBe(stats);
+  });
+
+  it('keeps custom apps and candidate decisions across a restart', async () => {
+    await service.stop();
+    service = await startService({ dataDir: join(dir, 'data') });
+    const list = (await getJson<{ items: { id: string }[] }>(`${service.url}/v1/catalog/custom-apps`)).body.items.map((a) => a.id);
+    expect(list).toEqual(['custom-llm-acme-internal-example']);
+    const dismissed = (await getJson<{ items: Candidate[] }>(`${service.url}/v1/catalog/candidates?status=dismissed`)).body.items;
+    expect(dismissed.map((c) => c.host)).toEqual(['api.unlisted-vendor.example']);
   });
 });

@@ -1,10 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { getDomain } from 'tldts';
 import { z } from 'zod';
-import { ACTIVITIES, CATEGORIES, riskScore, type CatalogApp } from '@shadow-ai/catalog';
+import { ACTIVITIES, CATEGORIES, CUSTOM_APP_PREFIX, riskScore, type CatalogApp } from '@shadow-ai/catalog';
 import { queryRows } from '@shadow-ai/clickhouse';
 import { toClickHouseTime } from '@shadow-ai/core';
-import { CANDIDATE_SIGNALS, SANCTION_STATUSES } from '@shadow-ai/detect';
+import { CANDIDATE_SIGNALS, CustomAppError, SANCTION_STATUSES } from '@shadow-ai/detect';
 import type { ApiDeps } from '../deps.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { errorSchema, HttpError } from '../errors.ts';
@@ -34,7 +34,8 @@ const catalogAppSchema = z
       auditLogs: tri,
       references: z.array(z.string()),
     }),
-    domains: z.array(z.object({ host: z.string(), match: z.enum(['exact', 'suffix']) })),
+    domains: z.array(z.object({ host: z.string(), match: z.enum(['exact', 'suffix', 'pattern']) })),
+    custom: z.boolean().describe('an organisation-defined app'),
     signatures: z.array(
       z.object({ host: z.string(), method: z.string(), path: z.string(), userAgent: z.string().optional(), activity: z.enum(ACTIVITIES) }),
     ),
@@ -90,6 +91,7 @@ export const catalogRouter =
       domains: a.domains,
       signatures: a.signatures,
       references: a.references,
+      custom: a.id.startsWith(CUSTOM_APP_PREFIX),
     });
 
     app.get(
@@ -102,6 +104,11 @@ export const catalogRouter =
             category: z.enum(CATEGORIES).optional(),
             q: z.string().min(1).max(100).optional().describe('matches id, name, vendor or a domain'),
             sanction: z.enum(SANCTION_STATUSES).optional(),
+            minRisk: z.coerce.number().min(0).max(10).optional().describe('risk score at least'),
+            maxRisk: z.coerce.number().min(0).max(10).optional().describe('risk score at most'),
+            hqCountry: z.string().regex(/^[A-Z]{2}$/).optional(),
+            trainsOnCustomerData: z.enum(['yes', 'no', 'opt-out', 'unknown']).optional(),
+            custom: z.enum(['true', 'false']).optional(),
             limit: z.coerce.number().int().min(1).max(500).default(100),
             cursor: z.string().max(512).optional(),
           }),
@@ -112,11 +119,16 @@ export const catalogRouter =
         const q = req.query;
         const needle = q.q?.toLowerCase();
         const after = q.cursor ? String(decodeCursor(q.cursor, ['string'])[0]) : null;
-        const matches = [...deps.catalog.apps]
+        const matches = [...deps.catalog.current.apps]
           .sort((a, b) => a.id.localeCompare(b.id))
           .filter(
             (a) =>
               (!q.category || a.category === q.category) &&
+              (q.minRisk === undefined || riskScore(a.risk) >= q.minRisk) &&
+              (q.maxRisk === undefined || riskScore(a.risk) <= q.maxRisk) &&
+              (!q.hqCountry || a.risk.hqCountry === q.hqCountry) &&
+              (!q.trainsOnCustomerData || a.risk.trainsOnCustomerData === q.trainsOnCustomerData) &&
+              (!q.custom || a.id.startsWith(CUSTOM_APP_PREFIX) === (q.custom === 'true')) &&
               (!q.sanction || deps.sanctions.statusOf(a.id) === q.sanction) &&
               (!needle ||
                 a.id.includes(needle) ||
@@ -144,7 +156,7 @@ export const catalogRouter =
         },
       },
       async (req) => {
-        const a = deps.catalog.get(req.params.id);
+        const a = deps.catalog.current.get(req.params.id);
         if (!a) throw new HttpError(404, 'not_found', `no catalog app ${req.params.id}`);
         return toApi(a);
       },
@@ -196,7 +208,8 @@ export const catalogRouter =
           params,
         );
         // A host the catalog has learned since it was observed is no longer a candidate.
-        const page = rows.slice(0, q.limit).filter((r) => !deps.catalog.matcher.match({ host: r.host }));
+        const catalog = deps.catalog.current;
+        const page = rows.slice(0, q.limit).filter((r) => !catalog.matcher.match({ host: r.host }));
         const last = rows.length > q.limit ? rows[q.limit - 1] : undefined;
         return {
           items: page.map((r) => ({
@@ -218,27 +231,168 @@ export const catalogRouter =
       },
     );
 
-    app.patch(
-      '/v1/catalog/candidates/:host',
+    const review = async (host: string, status: 'confirmed' | 'dismissed', note: string) => {
+      await deps.client.insert({
+        table: 'candidate_reviews',
+        format: 'JSONEachRow',
+        values: [{ host, status, note, actor: 'api', updated_at: toClickHouseTime(new Date().toISOString()) }],
+      });
+    };
+    const requireCandidate = async (host: string) => {
+      const seen = await queryRows<{ n: number | string; url: string }>(
+        deps.client,
+        'SELECT count() AS n, any(sample_url) AS url FROM candidates WHERE host = {host:String}',
+        { host },
+      );
+      if (Number(seen[0]?.n ?? 0) === 0) throw new HttpError(404, 'not_found', `no candidate ${host}`);
+      return seen[0]!.url;
+    };
+    const hostParams = z.object({ host: z.string().min(1).max(253).transform((h) => h.toLowerCase()) });
+
+    app.post(
+      '/v1/catalog/candidates/:host/confirm',
       {
         schema: {
-          summary: 'Confirm or dismiss a candidate AI service (confirmed ones are for the catalog maintainers to add)',
+          summary: 'Confirm a candidate: it becomes a custom app, so its traffic classifies from now on',
           tags: ['catalog'],
-          params: z.object({ host: z.string().min(1).max(253) }),
-          body: z.strictObject({ status: z.enum(CANDIDATE_STATUSES), note: z.string().max(1000).default('') }),
-          response: { 200: z.object({ host: z.string(), status: z.enum(CANDIDATE_STATUSES), note: z.string() }), 400: errorSchema, 404: errorSchema },
+          params: hostParams,
+          body: z.strictObject({
+            id: z.string().regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/).max(56).optional().describe(`app id without the "${CUSTOM_APP_PREFIX}" prefix (default: from the host)`),
+            name: z.string().min(1).max(100).optional(),
+            vendor: z.string().min(1).max(100).default('unknown'),
+            category: z.enum(CATEGORIES).default('other'),
+            includeSubdomains: z.boolean().default(false),
+            note: z.string().max(1000).default(''),
+          }),
+          response: { 200: catalogAppSchema, 400: errorSchema, 404: errorSchema, 409: errorSchema },
         },
       },
       async (req) => {
-        const host = req.params.host.toLowerCase();
-        const seen = await queryRows<{ n: number | string }>(deps.client, 'SELECT count() AS n FROM candidates WHERE host = {host:String}', { host });
-        if (Number(seen[0]?.n ?? 0) === 0) throw new HttpError(404, 'not_found', `no candidate ${host}`);
-        await deps.client.insert({
-          table: 'candidate_reviews',
-          format: 'JSONEachRow',
-          values: [{ host, status: req.body.status, note: req.body.note, actor: 'api', updated_at: toClickHouseTime(new Date().toISOString()) }],
-        });
-        return { host, status: req.body.status, note: req.body.note };
+        const host = req.params.host;
+        const sampleUrl = await requireCandidate(host);
+        const b = req.body;
+        const id = `${CUSTOM_APP_PREFIX}${b.id ?? host.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 56)}`;
+        const homepage = `https://${host}/`;
+        const created = await upsertCustom(
+          {
+            id,
+            name: b.name ?? host,
+            vendor: b.vendor,
+            category: b.category,
+            description: `Confirmed from candidate discovery${b.note ? `: ${b.note}` : ''}`.slice(0, 300),
+            homepage,
+            domains: [{ host, match: b.includeSubdomains ? 'suffix' : 'exact' }],
+            references: [sampleUrl && /^https?:\/\//.test(sampleUrl) ? sampleUrl : homepage],
+          },
+        );
+        await review(host, 'confirmed', b.note);
+        return toApi(created);
+      },
+    );
+
+    app.post(
+      '/v1/catalog/candidates/:host/dismiss',
+      {
+        schema: {
+          summary: 'Dismiss a candidate: not an AI service',
+          tags: ['catalog'],
+          params: hostParams,
+          body: z.strictObject({ note: z.string().max(1000).default('') }).default({ note: '' }),
+          response: { 200: z.object({ host: z.string(), status: z.literal('dismissed') }), 400: errorSchema, 404: errorSchema },
+        },
+      },
+      async (req) => {
+        await requireCandidate(req.params.host);
+        await review(req.params.host, 'dismissed', req.body.note);
+        return { host: req.params.host, status: 'dismissed' as const };
+      },
+    );
+
+    const upsertCustom = async (body: unknown) => {
+      try {
+        return await deps.customApps.upsert(body, 'api');
+      } catch (e) {
+        if (e instanceof CustomAppError) {
+          throw new HttpError(e.code === 'conflict' ? 409 : e.code === 'not_found' ? 404 : 400, e.code === 'invalid' ? 'bad_request' : e.code, e.message);
+        }
+        throw e;
+      }
+    };
+    const customIdParams = z.object({ id: z.string().startsWith(CUSTOM_APP_PREFIX).max(64) });
+
+    app.get(
+      '/v1/catalog/custom-apps',
+      {
+        schema: {
+          summary: "The organisation's own apps",
+          tags: ['catalog'],
+          response: { 200: z.object({ items: z.array(catalogAppSchema) }) },
+        },
+      },
+      async () => ({ items: deps.customApps.list().map(toApi) }),
+    );
+
+    app.put(
+      '/v1/catalog/custom-apps/:id',
+      {
+        schema: {
+          summary: 'Create or replace a custom app (same shape as a catalog file; id must start with "custom-")',
+          tags: ['catalog'],
+          params: customIdParams,
+          body: z.looseObject({ id: z.string() }),
+          response: { 200: catalogAppSchema, 400: errorSchema, 409: errorSchema },
+        },
+      },
+      async (req) => {
+        if (req.body.id !== req.params.id) throw new HttpError(400, 'bad_request', 'body id must equal the path id');
+        return toApi(await upsertCustom(req.body));
+      },
+    );
+
+    app.delete(
+      '/v1/catalog/custom-apps/:id',
+      {
+        schema: {
+          summary: 'Remove a custom app',
+          tags: ['catalog'],
+          params: customIdParams,
+          response: { 204: z.null(), 404: errorSchema },
+        },
+      },
+      async (req, reply) => {
+        try {
+          await deps.customApps.remove(req.params.id, 'api');
+        } catch (e) {
+          if (e instanceof CustomAppError) throw new HttpError(404, 'not_found', e.message);
+          throw e;
+        }
+        return reply.code(204).send(null);
+      },
+    );
+
+    app.get(
+      '/v1/catalog',
+      {
+        schema: {
+          summary: 'Catalog version, content hash and counts',
+          tags: ['catalog'],
+          response: {
+            200: z.object({
+              version: z.string(),
+              shippedVersion: z.string(),
+              hash: z.string(),
+              apps: z.number(),
+              customApps: z.number(),
+              domains: z.number(),
+              signatures: z.number(),
+              categories: z.record(z.string(), z.number()),
+            }),
+          },
+        },
+      },
+      async () => {
+        const c = deps.catalog.current;
+        return { version: c.version, shippedVersion: c.shippedVersion, hash: c.hash, customApps: c.customApps.length, ...c.stats() };
       },
     );
   };

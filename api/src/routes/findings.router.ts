@@ -49,7 +49,7 @@ export const findingsRouter =
   (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     const toFinding = (r: FindingDbRow): z.infer<typeof findingSchema> => {
-      const catalogApp = deps.catalog.get(r.app_id);
+      const catalogApp = deps.catalog.current.get(r.app_id);
       return {
         id: r.id,
         type: r.type,

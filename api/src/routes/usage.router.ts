@@ -92,7 +92,7 @@ export const usageRouter =
         const params: Record<string, unknown> = {};
         dayFilter(q, where, params);
         if (q.sanction) {
-          const ids = deps.catalog.apps.map((a) => a.id).filter((id) => deps.sanctions.statusOf(id) === q.sanction);
+          const ids = deps.catalog.current.apps.map((a) => a.id).filter((id) => deps.sanctions.statusOf(id) === q.sanction);
           where.push('app_id IN {sanctioned:Array(String)}');
           params.sanctioned = ids;
         }
@@ -115,7 +115,7 @@ export const usageRouter =
         const last = page[page.length - 1];
         return {
           items: page.map((r) => {
-            const a = deps.catalog.get(r.app_id);
+            const a = deps.catalog.current.get(r.app_id);
             return {
               appId: r.app_id,
               name: a?.name ?? null,
@@ -178,7 +178,7 @@ export const usageRouter =
           user: req.params.user,
           apps: perApp.map((r) => ({
             appId: r.app_id,
-            name: deps.catalog.get(r.app_id)?.name ?? null,
+            name: deps.catalog.current.get(r.app_id)?.name ?? null,
             sanction: deps.sanctions.statusOf(r.app_id),
             days: Number(r.days),
             ...usageOut(r),

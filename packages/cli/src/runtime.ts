@@ -2,7 +2,7 @@ import { buildServer } from '@shadow-ai/api';
 import { loadCatalog } from '@shadow-ai/catalog';
 import { createStore, migrate, type Store } from '@shadow-ai/clickhouse';
 import { createLogger, createMetrics, type Config, type Logger } from '@shadow-ai/core';
-import { createClassifyStep, createStoreSink, FindingsDetector, Sanctions } from '@shadow-ai/detect';
+import { createClassifyStep, createStoreSink, CustomApps, FindingsDetector, Sanctions } from '@shadow-ai/detect';
 import { startLogConsumer, type LogConsumer } from '@shadow-ai/ingest';
 import { createKafka } from '@shadow-ai/kafka';
 import type { FastifyInstance } from 'fastify';
@@ -20,15 +20,20 @@ export interface Runtime {
  * KAFKA_BROKERS, the Kafka consumers. Shutdown order: stop sources, flush sinks, close clients.
  */
 export async function startRuntime(config: Config, log: Logger = createLogger({ level: config.LOG_LEVEL })): Promise<Runtime> {
-  const catalog = loadCatalog();
-  const sanctions = config.SHADOW_AI_SANCTIONS_FILE ? Sanctions.load(config.SHADOW_AI_SANCTIONS_FILE, catalog) : Sanctions.none();
+  const shipped = loadCatalog();
+  const sanctions = config.SHADOW_AI_SANCTIONS_FILE ? Sanctions.load(config.SHADOW_AI_SANCTIONS_FILE, shipped) : Sanctions.none();
   const metrics = createMetrics();
   const store = await createStore(config, log);
   await migrate(store.client, log);
+  const catalog = { current: shipped };
+  const customApps = new CustomApps({ client: store.client, shipped, ref: catalog, log });
+  await customApps.load();
+  customApps.startPolling(30_000);
 
   const detector = new FindingsDetector({ client: store.client, sanctions, log, metrics });
   const sink = createStoreSink({
     client: store.client,
+    catalog,
     classify: createClassifyStep({ catalog }),
     onStored: (user, appId) => detector.touch(user, appId),
   });
@@ -45,6 +50,7 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
     {
       client: store.client,
       catalog,
+      customApps,
       sanctions,
       sink,
       metrics,
@@ -60,7 +66,7 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
   );
   const address = await server.listen({ port: config.PORT, host: config.HOST });
   log.info(
-    { url: address, store: store.kind, kafka: consumer ? 'on' : 'off', apps: catalog.apps.length },
+    { url: address, store: store.kind, kafka: consumer ? 'on' : 'off', apps: catalog.current.apps.length, catalog: catalog.current.version },
     'shadow-ai started',
   );
 
@@ -75,6 +81,7 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
         await server.close();
         await consumer?.stop();
         await detector.stop();
+        customApps.stop();
         await store.close();
         log.info('shadow-ai stopped');
       })();

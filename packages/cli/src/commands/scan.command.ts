@@ -66,7 +66,7 @@ export async function scanCommand(argv: string[], io: Io, env: NodeJS.ProcessEnv
   const catalog = loadCatalog();
   const sanctionsFile = values.sanctions ?? env.SHADOW_AI_SANCTIONS_FILE;
   const sanctions = sanctionsFile ? Sanctions.load(sanctionsFile, catalog) : Sanctions.none();
-  const classify = createClassifyStep({ catalog });
+  const classify = createClassifyStep({ catalog: { current: catalog } });
   const inputs = await resolveFormats(positionals, values.format, io);
 
   const perApp = new Map<string, { tally: Tally; users: Set<string> }>();

@@ -1,0 +1,114 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { appSchema, CUSTOM_FILE, lintApps, type Catalog, type CatalogApp, type CatalogRef } from '@shadow-ai/catalog';
+import { queryRows } from '@shadow-ai/clickhouse';
+import { toClickHouseTime, type Logger } from '@shadow-ai/core';
+
+export class CustomAppError extends Error {
+  constructor(
+    readonly code: 'invalid' | 'conflict' | 'not_found',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The organisation's own apps, stored in ClickHouse and merged into the catalog in force (`ref`). Every
+ * change is linted together with the shipped catalog first, so a custom app can never claim a domain
+ * a shipped app (or another custom app) already has. Other processes pick changes up by polling.
+ */
+export class CustomApps {
+  private lastChange = '';
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly deps: { client: ClickHouseClient; shipped: Catalog; ref: CatalogRef; log: Logger },
+  ) {}
+
+  list(): CatalogApp[] {
+    return this.deps.ref.current.customApps;
+  }
+
+  /** Reads the stored custom apps and swaps the catalog in force; invalid rows are logged and left out. */
+  async load(): Promise<void> {
+    const rows = await queryRows<{ id: string; body: string; changed: string }>(
+      this.deps.client,
+      `SELECT id, body, toString(updated_at) AS changed FROM custom_apps FINAL WHERE deleted = 0 ORDER BY id`,
+    );
+    const apps: CatalogApp[] = [];
+    for (const row of rows) {
+      const parsed = appSchema.safeParse(safeJson(row.body));
+      if (parsed.success) apps.push(parsed.data);
+      else this.deps.log.error({ id: row.id, issues: parsed.error.issues.length }, 'stored custom app is invalid; left out');
+    }
+    this.lastChange = await this.changeMarker();
+    this.deps.ref.current = this.deps.shipped.withCustomApps(apps);
+  }
+
+  /** Reloads when another process changed the custom apps. */
+  startPolling(intervalMs: number): void {
+    this.timer = setInterval(() => {
+      void this.changeMarker()
+        .then((marker) => (marker !== this.lastChange ? this.load() : undefined))
+        .catch((err: unknown) => this.deps.log.warn({ err }, 'custom apps reload failed'));
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  async upsert(input: unknown, actor: string): Promise<CatalogApp> {
+    const parsed = appSchema.safeParse(input);
+    if (!parsed.success) {
+      throw new CustomAppError('invalid', parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+    }
+    const app = parsed.data;
+    const others = this.list().filter((a) => a.id !== app.id);
+    const problems = lintApps({
+      errors: [],
+      apps: [
+        ...this.deps.shipped.apps.map((a) => ({ file: `${a.id}.json`, app: a })),
+        ...[...others, app].map((a) => ({ file: `${CUSTOM_FILE}${a.id}`, app: a })),
+      ],
+    }).filter((p) => p.file === `${CUSTOM_FILE}${app.id}` || p.message.includes(app.id));
+    if (problems.length > 0) {
+      const conflict = problems.some((p) => p.message.includes('already claimed') || p.message.includes('duplicate id'));
+      throw new CustomAppError(conflict ? 'conflict' : 'invalid', problems.map((p) => p.message).join('; '));
+    }
+    await this.write(app.id, JSON.stringify(app), 0, actor);
+    await this.load();
+    return app;
+  }
+
+  async remove(id: string, actor: string): Promise<void> {
+    if (!this.list().some((a) => a.id === id)) throw new CustomAppError('not_found', `no custom app ${id}`);
+    await this.write(id, '', 1, actor);
+    await this.load();
+  }
+
+  private async write(id: string, body: string, deleted: 0 | 1, actor: string): Promise<void> {
+    await this.deps.client.insert({
+      table: 'custom_apps',
+      format: 'JSONEachRow',
+      values: [{ id, body, deleted, actor, updated_at: toClickHouseTime(new Date().toISOString()) }],
+    });
+  }
+
+  private async changeMarker(): Promise<string> {
+    const rows = await queryRows<{ n: number | string; m: string }>(
+      this.deps.client,
+      'SELECT count() AS n, toString(max(updated_at)) AS m FROM custom_apps',
+    );
+    return `${rows[0]?.n ?? 0}/${rows[0]?.m ?? ''}`;
+  }
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
