@@ -31,6 +31,13 @@ describe('candidateSignals', () => {
     expect(candidateSignals(ev({ kind: 'dns', host: 'chat-gpt.example.ai' }))).toEqual({ signals: ['ai-tld', 'ai-keyword-host'], score: 3 });
   });
 
+  it('flags self-hosted model servers by their default port', () => {
+    expect(candidateSignals(ev({ host: 'gpu01.corp.example', destPort: 11434, method: 'POST', url: 'http://gpu01.corp.example:11434/api/chat' }))).toEqual({
+      signals: ['llm-api-path', 'model-server-port'],
+      score: 8,
+    });
+  });
+
   it('ignores ordinary traffic', () => {
     expect(candidateSignals(ev({ host: 'www.wikipedia.org', url: 'https://www.wikipedia.org/wiki/Main_Page', userAgent: 'Mozilla/5.0' }))).toBeNull();
     expect(candidateSignals(ev({ host: 'mail.example.com', url: 'https://mail.example.com/v1/messages/inbox' }))).toBeNull();
