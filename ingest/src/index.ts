@@ -3,3 +3,5 @@ export * from './lines.ts';
 export * from './sink.ts';
 export * from './parsers/index.ts';
 export * from './kafka/log-topics.consumer.ts';
+export * from './syslog/syslog-header.ts';
+export * from './syslog/syslog.listener.ts';

@@ -28,3 +28,8 @@ export interface DeadLetter {
   reason: string;
   raw: Buffer;
 }
+
+/** Where sources without a replayable transport (HTTP, files, syslog) put lines that do not parse. */
+export interface DeadLetterSink {
+  storeDeadLetters(letters: DeadLetter[]): Promise<void>;
+}

@@ -3,13 +3,14 @@ import { loadCatalog } from '@shadow-ai/catalog';
 import { createStore, migrate, type Store } from '@shadow-ai/clickhouse';
 import { createLogger, createMetrics, type Config, type Logger } from '@shadow-ai/core';
 import { createClassifyStep, createStoreSink, CustomApps, FindingsDetector, Sanctions } from '@shadow-ai/detect';
-import { startLogConsumer, type LogConsumer } from '@shadow-ai/ingest';
+import { startLogConsumer, startSyslogListener, type LogConsumer, type SyslogListener } from '@shadow-ai/ingest';
 import { createKafka } from '@shadow-ai/kafka';
 import type { FastifyInstance } from 'fastify';
 
 export interface Runtime {
   server: FastifyInstance;
   url: string;
+  syslogPorts: SyslogListener['ports'] | null;
   store: Store;
   log: Logger;
   stop(): Promise<void>;
@@ -46,6 +47,11 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
     consumer = await startLogConsumer({ kafka, config, sink, log, metrics });
   }
 
+  let syslog: SyslogListener | null = null;
+  if (config.SYSLOG_UDP_PORT !== undefined || config.SYSLOG_TCP_PORT !== undefined || config.SYSLOG_TLS_PORT !== undefined) {
+    syslog = await startSyslogListener({ config, sink, log, metrics });
+  }
+
   const server = await buildServer(
     {
       client: store.client,
@@ -74,11 +80,13 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
   return {
     server,
     url: address,
+    syslogPorts: syslog?.ports ?? null,
     store,
     log,
     stop() {
       stopping ??= (async () => {
         await server.close();
+        await syslog?.stop();
         await consumer?.stop();
         await detector.stop();
         customApps.stop();

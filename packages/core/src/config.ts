@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isValidTimeZone } from './time-zone.ts';
 
 /** `topic:format` pairs, e.g. `proxy-logs:squid,dns-logs:bind`. */
 const topicList = z.string().transform((value, ctx) => {
@@ -50,6 +51,17 @@ export const configSchema = z.object({
   INGEST_MAX_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),
   /** How long a failing store insert is retried (with backoff) before the consumer gives up the batch. */
   INGEST_STORE_RETRY_MS: z.coerce.number().int().positive().default(5 * 60_000),
+  SYSLOG_HOST: z.string().default('127.0.0.1'),
+  /** Syslog listeners; each is off unless its port is set (0 picks a free port). */
+  SYSLOG_UDP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SYSLOG_TCP_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SYSLOG_TLS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  SYSLOG_TLS_CERT: optionalString,
+  SYSLOG_TLS_KEY: optionalString,
+  /** Payload format of syslog messages, or `auto` (detected per reporting device). */
+  SYSLOG_FORMAT: z.string().default('auto'),
+  /** IANA zone for syslog headers and payloads without an offset (RFC 3164 times). */
+  SYSLOG_TIMEZONE: optionalString.refine((z) => z === undefined || isValidTimeZone(z), 'unknown IANA time zone'),
   DETECT_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
   /**
    * Test-only fault injection: `exit-after-insert` ends the process right after a Kafka batch is

@@ -15,6 +15,9 @@ detector, and Kafka consumers when KAFKA_BROKERS is set. Configuration comes fro
   KAFKA_BROKERS                           host:port,... ; enables the Kafka consumers
   KAFKA_TOPICS (proxy-logs:squid,dns-logs:bind)   topic:format pairs
   KAFKA_GROUP_ID (shadow-ai-ingest), KAFKA_DLQ_SUFFIX (.dlq)
+  SYSLOG_UDP_PORT, SYSLOG_TCP_PORT, SYSLOG_TLS_PORT (+ SYSLOG_TLS_CERT, SYSLOG_TLS_KEY)
+                                          syslog listeners (off unless set; 0 = any free port) on SYSLOG_HOST
+  SYSLOG_FORMAT (auto), SYSLOG_TIMEZONE   payload format (auto: detected per device); zone of header times
   SHADOW_AI_SANCTIONS_FILE                JSON sanction status per app (default: all unsanctioned)
   INGEST_BATCH_SIZE (20000), INGEST_MAX_LINE_BYTES (65536), INGEST_MAX_BODY_BYTES (33554432)
   DETECT_INTERVAL_MS (1000), LOG_LEVEL (info)
@@ -33,6 +36,8 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
   const runtime = await startRuntime(config);
   const embedded = runtime.store.kind === 'embedded' ? ` (embedded store in ${runtime.store.location})` : '';
   io.err(`shadow-ai listening on ${runtime.url}${embedded}; API docs at ${runtime.url}/docs\n`);
+  const sp = runtime.syslogPorts;
+  if (sp) io.err(`syslog listening on${sp.udp !== null ? ` udp/${sp.udp}` : ''}${sp.tcp !== null ? ` tcp/${sp.tcp}` : ''}${sp.tls !== null ? ` tls/${sp.tls}` : ''}\n`);
   return new Promise<number>((resolve) => {
     const shutdown = (signal: string) => {
       runtime.log.info({ signal }, 'shutting down');
