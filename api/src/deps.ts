@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { CatalogRef } from '@shadow-ai/catalog';
 import type { Config, Metrics } from '@shadow-ai/core';
-import type { CustomApps, Sanctions, StoreSink } from '@shadow-ai/detect';
+import type { CustomApps, IdentityMap, Sanctions, StoreSink } from '@shadow-ai/detect';
 
 export interface Readiness {
   ok: boolean;
@@ -14,6 +14,7 @@ export interface ApiDeps {
   /** the catalog in force (shipped + custom apps); read `.current` per request */
   catalog: CatalogRef;
   customApps: CustomApps;
+  identity: IdentityMap;
   sanctions: Sanctions;
   sink: StoreSink;
   metrics: Metrics;

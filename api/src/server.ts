@@ -7,6 +7,7 @@ import type { ApiDeps } from './deps.ts';
 import { installErrorHandling } from './errors.ts';
 import { catalogRouter } from './routes/catalog.router.ts';
 import { findingsRouter } from './routes/findings.router.ts';
+import { identityRouter } from './routes/identity.router.ts';
 import { ingestRouter } from './routes/ingest.router.ts';
 import { opsRouter } from './routes/ops.router.ts';
 import { usageRouter } from './routes/usage.router.ts';
@@ -44,5 +45,6 @@ export async function buildServer(deps: ApiDeps, log: Logger): Promise<FastifyIn
   await app.register(usageRouter(deps));
   await app.register(ingestRouter(deps));
   await app.register(catalogRouter(deps));
+  await app.register(identityRouter(deps));
   return base;
 }

@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import type { CatalogRef } from '@shadow-ai/catalog';
 import { queryRows } from '@shadow-ai/clickhouse';
 import type { DeadLetter, EventSink, SourcedEvent } from '@shadow-ai/ingest';
-import { toClickHouseTime } from '@shadow-ai/core';
+import { toClickHouseTime, type NormalizedEvent } from '@shadow-ai/core';
 import type { ClassifyStep } from './classify.step.ts';
 import { candidateSignals } from './candidates.step.ts';
 import { toEventRow, type EventRow } from './event-rows.ts';
@@ -20,6 +20,8 @@ export function createStoreSink(deps: {
   client: ClickHouseClient;
   classify: ClassifyStep;
   catalog: CatalogRef;
+  /** identity enrichment (user from IP leases, user normalisation) applied before classification */
+  enrich?: (event: NormalizedEvent) => NormalizedEvent;
   onStored?: (principal: string, appId: string) => void;
 }): StoreSink {
   const { client, classify } = deps;
@@ -27,7 +29,8 @@ export function createStoreSink(deps: {
     async store(events: SourcedEvent[]) {
       const rows: EventRow[] = [];
       let stored = 0;
-      for (const source of events) {
+      for (const original of events) {
+        const source = deps.enrich ? { ...original, event: deps.enrich(original.event) } : original;
         const c = classify(source.event);
         if (c) {
           rows.push(toEventRow(source, c));

@@ -5,3 +5,4 @@ export * from './event-rows.ts';
 export * from './events.sink.ts';
 export * from './findings.detector.ts';
 export * from './sanctions.ts';
+export * from './identity.ts';

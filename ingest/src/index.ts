@@ -5,3 +5,4 @@ export * from './parsers/index.ts';
 export * from './kafka/log-topics.consumer.ts';
 export * from './syslog/syslog-header.ts';
 export * from './syslog/syslog.listener.ts';
+export * from './kafka/identity-events.consumer.ts';

@@ -129,17 +129,28 @@ function isBlank(c: number): boolean {
   return c === 32 || c === 9;
 }
 
+/** Where `splitCsv` stopped when it hit its field limit: the index just past the last separator it read. */
+export interface CsvStop {
+  at: number;
+}
+
 /**
  * One line of RFC 4180-style CSV from `start`: fields separated by `sep`, optionally in double quotes with `""`
  * for a quote. Blanks before an opening quote and after a closing quote are ignored (some exports write
- * `"a", "b"`); unquoted fields are kept as they are. Returns the reason when a quoted field is malformed.
+ * `"a", "b"`); unquoted fields are kept as they are. Stops after `max` fields, recording in `stop` where the rest
+ * of the line begins (-1 when the whole line was read). Returns the reason when a quoted field is malformed.
  */
-export function splitCsv(line: string, start: number, sep: string): string[] | string {
+export function splitCsv(line: string, start: number, sep: string, max = Infinity, stop?: CsvStop): string[] | string {
   const out: string[] = [];
   const n = line.length;
   const sepCode = sep.charCodeAt(0);
+  if (stop !== undefined) stop.at = -1;
   let i = start;
   for (;;) {
+    if (out.length >= max) {
+      if (stop !== undefined) stop.at = i;
+      return out;
+    }
     let j = i;
     while (j < n && line.charCodeAt(j) === 32) j++;
     if (j < n && line.charCodeAt(j) === 34 /* " */) {
@@ -176,40 +187,67 @@ export function splitCsv(line: string, start: number, sep: string): string[] | s
   }
 }
 
-/** Where each wanted key's value goes in the output array. */
-export type KeySlots = ReadonlyMap<string, number>;
+/**
+ * The keys a parser wants from a key/value line and the slot each value goes to. Keys are matched by a hash of
+ * their chars, checked against the key text, so the dozens of keys a line carries that the parser does not want
+ * are skipped without a string being cut out for them.
+ */
+export interface KeySlots {
+  readonly keys: readonly string[];
+  readonly byHash: ReadonlyMap<number, number>;
+}
+
+/** Kept within V8's small-integer range so the map lookup never boxes a number. */
+const HASH_MASK = 0x3fffffff;
+
+function hashRange(s: string, from: number, to: number): number {
+  let h = 0;
+  for (let i = from; i < to; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) & HASH_MASK;
+  return h;
+}
 
 export function keySlots(keys: readonly string[]): KeySlots {
-  return new Map(keys.map((k, i) => [k, i]));
+  const byHash = new Map<number, number>();
+  keys.forEach((key, slot) => {
+    const h = hashRange(key, 0, key.length);
+    if (byHash.has(h)) throw new Error(`key hash collision: ${key} and ${keys[byHash.get(h)!]}`);
+    byHash.set(h, slot);
+  });
+  return { keys, byHash };
+}
+
+/** The slot of the wanted key at line[from, to), or -1. */
+function slotOf(slots: KeySlots, line: string, from: number, to: number, hash: number): number {
+  const slot = slots.byHash.get(hash);
+  if (slot === undefined) return -1;
+  const key = slots.keys[slot]!;
+  return key.length === to - from && line.startsWith(key, from) ? slot : -1;
 }
 
 /**
- * A value in double quotes starting at `pos` (the quote), with backslash escapes. Returns the index of the
- * closing quote and whether an escape was seen, or -1 when unterminated.
+ * The closing quote of a value opened at `open`: the next `"` not escaped by an odd run of backslashes;
+ * -1 when unterminated.
  */
-function closingQuote(line: string, pos: number): { close: number; escaped: boolean } {
-  let escaped = false;
-  for (let i = pos + 1; i < line.length; i++) {
-    const c = line.charCodeAt(i);
-    if (c === 92 /* \ */) {
-      escaped = true;
-      i++;
-    } else if (c === 34) {
-      return { close: i, escaped };
-    }
+function closingQuote(line: string, open: number): number {
+  let q = line.indexOf('"', open + 1);
+  while (q !== -1) {
+    let backslashes = 0;
+    for (let b = q - 1; b > open && line.charCodeAt(b) === 92 /* \ */; b--) backslashes++;
+    if ((backslashes & 1) === 0) return q;
+    q = line.indexOf('"', q + 1);
   }
-  return { close: -1, escaped };
+  return -1;
 }
 
-function quotedValue(line: string, open: number, close: number, escaped: boolean): string {
+function quotedValue(line: string, open: number, close: number): string {
   const raw = line.slice(open + 1, close);
-  return escaped ? raw.replace(BACKSLASH_ESCAPE_RE, '$1') : raw;
+  return raw.includes('\\') ? raw.replace(BACKSLASH_ESCAPE_RE, '$1') : raw;
 }
 
 /**
- * `key=value key="quoted value" …` (FortiOS) from `start` to the end of the line. The value of each key named in
- * `slots` is stored at its slot in `out`; other values are skipped without being copied. Returns the reason
- * when the text is not a run of such pairs.
+ * `key=value key="quoted value" …` (FortiOS) from `start` to the end of the line. The value of each wanted key
+ * is stored at its slot in `out`; other values are skipped without being copied. Returns the reason when the
+ * text is not a run of such pairs.
  */
 export function scanKeyValues(line: string, start: number, slots: KeySlots, out: (string | undefined)[]): string | undefined {
   const n = line.length;
@@ -220,24 +258,26 @@ export function scanKeyValues(line: string, start: number, slots: KeySlots, out:
       continue;
     }
     let eq = i;
+    let h = 0;
     while (eq < n) {
       const c = line.charCodeAt(eq);
       if (c === 61 /* = */ || isBlank(c)) break;
+      h = (Math.imul(h, 31) + c) & HASH_MASK;
       eq++;
     }
     if (eq >= n || line.charCodeAt(eq) !== 61) return 'malformed key=value pair: text without "="';
     if (eq === i) return 'malformed key=value pair: empty key';
-    const slot = slots.get(line.slice(i, eq));
+    const slot = slotOf(slots, line, i, eq, h);
     if (line.charCodeAt(eq + 1) === 34) {
-      const { close, escaped } = closingQuote(line, eq + 1);
+      const close = closingQuote(line, eq + 1);
       if (close === -1) return UNTERMINATED_QUOTE;
       if (close + 1 < n && !isBlank(line.charCodeAt(close + 1))) return GLUED_QUOTE;
-      if (slot !== undefined) out[slot] = quotedValue(line, eq + 1, close, escaped);
+      if (slot !== -1) out[slot] = quotedValue(line, eq + 1, close);
       i = close + 1;
     } else {
       let end = eq + 1;
       while (end < n && !isBlank(line.charCodeAt(end))) end++;
-      if (slot !== undefined) out[slot] = line.slice(eq + 1, end);
+      if (slot !== -1) out[slot] = line.slice(eq + 1, end);
       i = end;
     }
   }
@@ -261,10 +301,7 @@ export function scanColonPairs(
       i++;
     }
     if (i >= n) return bracketed ? 'truncated line: no closing ] after the key:value pairs' : undefined;
-    if (line.charCodeAt(i) === 93 /* ] */) {
-      if (!bracketed) return 'malformed key:value pair: unexpected ]';
-      return undefined;
-    }
+    if (line.charCodeAt(i) === 93 /* ] */) return bracketed ? undefined : 'malformed key:value pair: unexpected ]';
     let colon = i;
     while (colon < n) {
       const c = line.charCodeAt(colon);
@@ -272,15 +309,16 @@ export function scanColonPairs(
       colon++;
     }
     if (colon >= n || line.charCodeAt(colon) !== 58) return 'malformed key:value pair: text without ":"';
-    const key = line.slice(i, colon).trim();
-    if (key.length === 0) return 'malformed key:value pair: empty key';
-    const slot = slots.get(key);
+    let keyEnd = colon;
+    while (keyEnd > i && isBlank(line.charCodeAt(keyEnd - 1))) keyEnd--;
+    if (keyEnd === i) return 'malformed key:value pair: empty key';
+    const slot = slotOf(slots, line, i, keyEnd, hashRange(line, i, keyEnd));
     let v = colon + 1;
     while (v < n && isBlank(line.charCodeAt(v))) v++;
     if (line.charCodeAt(v) === 34) {
-      const { close, escaped } = closingQuote(line, v);
+      const close = closingQuote(line, v);
       if (close === -1) return UNTERMINATED_QUOTE;
-      if (slot !== undefined) out[slot] = quotedValue(line, v, close, escaped);
+      if (slot !== -1) out[slot] = quotedValue(line, v, close);
       i = close + 1;
       while (i < n && isBlank(line.charCodeAt(i))) i++;
       if (i < n) {
@@ -294,7 +332,7 @@ export function scanColonPairs(
         if (c === 59 || (bracketed && c === 93)) break;
         end++;
       }
-      if (slot !== undefined) out[slot] = line.slice(v, end).trim();
+      if (slot !== -1) out[slot] = line.slice(v, end).trim();
       i = end;
     }
   }

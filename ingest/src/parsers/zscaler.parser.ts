@@ -54,6 +54,7 @@ const KEYS = {
 } as const;
 
 const PLACEHOLDERS: ReadonlySet<string> = new Set(['', '-', 'None', 'NA', 'N/A', 'none', 'null']);
+const MAX_PLACEHOLDER_LENGTH = 4;
 
 const DAY_NAMES: ReadonlySet<string> = new Set(['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun']);
 
@@ -69,13 +70,16 @@ export const createZscalerParser: ParserFactory = (opts) => {
 function parseZscaler(rawLine: string, zone: string | undefined): ParseResult {
   const line = rawLine.trim();
   if (line.length === 0) return rejected('empty line');
-  if (CONTROL_CHARS_RE.test(line)) return rejected('binary or control characters in line');
   const first = line.charCodeAt(0);
   if (first === 123 /* { */) return parseJson(line, zone);
+  if (CONTROL_CHARS_RE.test(line)) return rejected('binary or control characters in line');
   if (first === 34 /* " */) return parseDelimited(line, 0, zone);
   // A syslog header in front of the record.
   const brace = line.indexOf('{');
-  if (brace > 0 && line.charCodeAt(line.length - 1) === 125 /* } */) return parseJson(line.slice(brace), zone);
+  if (brace > 0 && line.charCodeAt(line.length - 1) === 125 /* } */) {
+    const quote = line.indexOf('"');
+    if (quote === -1 || quote > brace) return parseJson(line.slice(brace), zone);
+  }
   const quote = line.indexOf('"');
   if (quote > 0) return parseDelimited(line, quote, zone);
   if (line.includes('\t')) return parseDelimited(line, 0, zone);
@@ -87,7 +91,12 @@ function parseJson(text: string, zone: string | undefined): ParseResult {
   try {
     doc = JSON.parse(text);
   } catch {
-    return rejected('malformed JSON');
+    return rejected(CONTROL_CHARS_RE.test(text) ? 'binary or control characters in line' : 'malformed JSON');
+  }
+  // JSON.parse refuses raw control chars inside strings but lets CR/LF through between tokens, and DEL anywhere:
+  // the only ones left to check (cheaper than the full scan on every JSON line).
+  if (text.includes('\n') || text.includes('\r') || text.includes('\x7f')) {
+    return rejected('binary or control characters in line');
   }
   if (!isRecord(doc)) return rejected('unsupported layout: JSON that is not an object');
   const wrapped = doc['event'];
@@ -127,7 +136,7 @@ function parseJson(text: string, zone: string | undefined): ParseResult {
 
 function parseDelimited(line: string, start: number, zone: string | undefined): ParseResult {
   const sep = line.includes('\t') ? '\t' : ',';
-  const cols = splitCsv(line, start, sep);
+  const cols = splitCsv(line, start, sep, MIN_COLUMNS);
   if (typeof cols === 'string') return rejected(cols);
   if (cols.length < MIN_COLUMNS) return rejected('too few columns for the default NSS web feed (need 26)');
   const col = (i: number): string | null => placeholderToNull(cols[i]);
@@ -208,7 +217,7 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /** The first of `keys` present with a usable value, as text; null when none is (or it is a placeholder). */
 function pick(obj: Record<string, unknown>, keys: readonly string[]): string | null {
   for (const key of keys) {
-    if (!Object.hasOwn(obj, key)) continue;
+    // No alias is an Object.prototype name, so plain property reads cannot reach inherited members.
     const v = obj[key];
     if (typeof v === 'string') {
       const s = placeholderToNull(v.trim());
@@ -221,7 +230,8 @@ function pick(obj: Record<string, unknown>, keys: readonly string[]): string | n
 }
 
 function placeholderToNull(s: string | undefined): string | null {
-  return s === undefined || PLACEHOLDERS.has(s) ? null : s;
+  // Length first: hashing a long value (a user agent, a URL) for the set lookup would cost more than the rest.
+  return s === undefined || (s.length <= MAX_PLACEHOLDER_LENGTH && PLACEHOLDERS.has(s)) ? null : s;
 }
 
 /**

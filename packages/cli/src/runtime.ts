@@ -2,8 +2,8 @@ import { buildServer } from '@shadow-ai/api';
 import { loadCatalog } from '@shadow-ai/catalog';
 import { createStore, migrate, type Store } from '@shadow-ai/clickhouse';
 import { createLogger, createMetrics, type Config, type Logger } from '@shadow-ai/core';
-import { createClassifyStep, createStoreSink, CustomApps, FindingsDetector, Sanctions } from '@shadow-ai/detect';
-import { startLogConsumer, startSyslogListener, type LogConsumer, type SyslogListener } from '@shadow-ai/ingest';
+import { createClassifyStep, createStoreSink, CustomApps, FindingsDetector, IdentityMap, Sanctions } from '@shadow-ai/detect';
+import { startIdentityConsumer, startLogConsumer, startSyslogListener, type LogConsumer, type SyslogListener } from '@shadow-ai/ingest';
 import { createKafka } from '@shadow-ai/kafka';
 import type { FastifyInstance } from 'fastify';
 
@@ -31,20 +31,32 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
   await customApps.load();
   customApps.startPolling(30_000);
 
+  const identity = new IdentityMap({
+    client: store.client,
+    log,
+    userFormat: config.IDENTITY_USER_FORMAT,
+    defaultTtlMs: config.IDENTITY_DEFAULT_TTL_MS,
+  });
+  await identity.load();
+  identity.startPolling(30_000);
+
   const detector = new FindingsDetector({ client: store.client, sanctions, log, metrics });
   const sink = createStoreSink({
     client: store.client,
     catalog,
     classify: createClassifyStep({ catalog }),
+    enrich: (e) => identity.enrich(e),
     onStored: (user, appId) => detector.touch(user, appId),
   });
   await detector.evaluateAll();
   detector.start(config.DETECT_INTERVAL_MS);
 
   let consumer: LogConsumer | null = null;
+  let identityConsumer: { stop(): Promise<void> } | null = null;
   if (config.KAFKA_BROKERS) {
     const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, log });
     consumer = await startLogConsumer({ kafka, config, sink, log, metrics });
+    identityConsumer = await startIdentityConsumer({ kafka, config, log, metrics, onLeases: (leases) => identity.add(leases) });
   }
 
   let syslog: SyslogListener | null = null;
@@ -57,6 +69,7 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
       client: store.client,
       catalog,
       customApps,
+      identity,
       sanctions,
       sink,
       metrics,
@@ -88,8 +101,10 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
         await server.close();
         await syslog?.stop();
         await consumer?.stop();
+        await identityConsumer?.stop();
         await detector.stop();
         customApps.stop();
+        identity.stop();
         await store.close();
         log.info('shadow-ai stopped');
       })();

@@ -62,6 +62,12 @@ export const configSchema = z.object({
   SYSLOG_FORMAT: z.string().default('auto'),
   /** IANA zone for syslog headers and payloads without an offset (RFC 3164 times). */
   SYSLOG_TIMEZONE: optionalString.refine((z) => z === undefined || isValidTimeZone(z), 'unknown IANA time zone'),
+  /** `short`: CORP\\alice, alice@corp.example and Alice are all `alice`; `as-logged` keeps users as they are. */
+  IDENTITY_USER_FORMAT: z.enum(['short', 'as-logged']).default('short'),
+  /** How long a lease without an end (a logon event) lasts unless a later lease of the address replaces it. */
+  IDENTITY_DEFAULT_TTL_MS: z.coerce.number().int().positive().default(10 * 3600_000),
+  /** Kafka topic of identity events (leases, logons) as JSON lines; consumed when KAFKA_BROKERS is set. */
+  KAFKA_IDENTITY_TOPIC: z.string().default('identity-events'),
   DETECT_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
   /**
    * Test-only fault injection: `exit-after-insert` ends the process right after a Kafka batch is

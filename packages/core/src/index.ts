@@ -4,3 +4,4 @@ export * from './time.ts';
 export * from './time-zone.ts';
 export * from './config.ts';
 export * from './metrics.ts';
+export * from './identity.ts';
