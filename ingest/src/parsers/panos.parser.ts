@@ -22,7 +22,9 @@ import {
   emptyEvent, parsed, rejected, type EventAction, type LineParser, type ParseResult, type ParserFactory,
 } from '@shadow-ai/core';
 import { CONTROL_CHARS_RE, ipOrNull, isoTimestamp, parseByteCount, urlTarget } from './fields.util.ts';
-import { parseDateTime, parsePortField, resolveTimeZone, splitCsv, textOrNull } from './vendor.util.ts';
+import {
+  parseDateTime, parsePortField, resolveTimeZone, splitCsv, textOrNull, type CsvStop,
+} from './vendor.util.ts';
 
 export const PANOS_FORMAT = 'panos';
 
@@ -34,6 +36,10 @@ const MIN_TRAFFIC_FIELDS = F.bytesReceived + 1;
 const MIN_URL_FIELDS = F.misc + 1;
 /** The High Resolution Timestamp comes after the fields above in every log type that has it. */
 const FIRST_HIGH_RES_INDEX = 40;
+/** Fields cut out of the line; the rest is only searched for the High Resolution Timestamp. */
+const SPLIT_FIELDS = F.httpMethod + 1;
+/** Reused: parsing is synchronous and never re-entered. */
+const stop: CsvStop = { at: -1 };
 
 const HTTP_METHODS: ReadonlySet<string> = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 const ALLOWED_ACTIONS: ReadonlySet<string> = new Set(['allow', 'alert', 'continue', 'override']);
@@ -54,7 +60,7 @@ function parsePanos(rawLine: string, zone: string | undefined): ParseResult {
   if (comma === -1) return rejected('unsupported layout: not a PAN-OS CSV log');
   // The CSV starts at the field holding the first comma; whatever precedes it is a syslog header.
   const start = line.lastIndexOf(' ', comma) + 1;
-  const f = splitCsv(line, start, ',');
+  const f = splitCsv(line, start, ',', SPLIT_FIELDS, stop);
   if (typeof f === 'string') return rejected(f);
   if (f.length <= F.action) return rejected('too few fields for a PAN-OS log');
 
@@ -66,7 +72,8 @@ function parsePanos(rawLine: string, zone: string | undefined): ParseResult {
     return rejected(isTraffic ? 'too few fields for a PAN-OS TRAFFIC log' : 'too few fields for a PAN-OS URL log');
   }
 
-  const ms = highResTime(f) ?? parseDateTime(f[F.generated] ?? '', zone);
+  const ms = highResTime(f) ?? (stop.at === -1 ? undefined : highResTimeIn(line, stop.at))
+    ?? parseDateTime(f[F.generated] ?? '', zone);
   if (ms === undefined) return rejected('bad timestamp: expected Generated Time like 2026/11/25 10:00:00');
   const srcIp = ipOrNull(f[F.src] ?? '');
   if (srcIp === null) return rejected('bad source address');
@@ -118,16 +125,32 @@ function actionOf(action: string): EventAction | null {
 /** `2026-11-25T10:00:00.123+01:00`: ISO 8601 with an offset, searched for past the fixed head of the log. */
 function highResTime(f: readonly string[]): number | undefined {
   for (let i = FIRST_HIGH_RES_INDEX; i < f.length; i++) {
-    const v = f[i]!;
-    if (v.length >= 20 && v.length <= 35 && v.charCodeAt(10) === 84 /* T */ && v.charCodeAt(4) === 45 /* - */) {
-      const last = v.charCodeAt(v.length - 1);
-      // Only a stamp that states its zone; one without would be the firewall's local time again.
-      if (last === 90 /* Z */ || v.charCodeAt(v.length - 3) === 58 /* : */ || v.charCodeAt(v.length - 5) === 43
-        || v.charCodeAt(v.length - 5) === 45) {
-        const ms = parseDateTime(v, undefined);
-        if (ms !== undefined) return ms;
-      }
-    }
+    const ms = zonedIso(f[i]!);
+    if (ms !== undefined) return ms;
   }
   return undefined;
+}
+
+/** The same, in the part of the line that was not split: a field starting `dddd-dd-ddT`. */
+function highResTimeIn(line: string, from: number): number | undefined {
+  for (let t = line.indexOf('T', from + 10); t !== -1; t = line.indexOf('T', t + 1)) {
+    const begin = t - 10;
+    if (line.charCodeAt(begin + 4) !== 45 || line.charCodeAt(begin + 7) !== 45) continue;
+    if (begin !== from && line.charCodeAt(begin - 1) !== 44 /* , */) continue;
+    const comma = line.indexOf(',', t);
+    const ms = zonedIso(line.slice(begin, comma === -1 ? line.length : comma));
+    if (ms !== undefined) return ms;
+  }
+  return undefined;
+}
+
+/** Epoch ms of an ISO 8601 stamp that states its zone; undefined for anything else (one without a zone would be
+ * the firewall's local time again). */
+function zonedIso(v: string): number | undefined {
+  if (v.length < 20 || v.length > 35 || v.charCodeAt(10) !== 84 /* T */ || v.charCodeAt(4) !== 45 /* - */) return undefined;
+  const last = v.charCodeAt(v.length - 1);
+  const sign5 = v.charCodeAt(v.length - 5);
+  const sign6 = v.charCodeAt(v.length - 6);
+  if (last !== 90 /* Z */ && sign5 !== 43 && sign5 !== 45 && sign6 !== 43 && sign6 !== 45) return undefined;
+  return parseDateTime(v, undefined);
 }

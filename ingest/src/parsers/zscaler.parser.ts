@@ -135,7 +135,7 @@ function parseJson(text: string, zone: string | undefined): ParseResult {
 }
 
 function parseDelimited(line: string, start: number, zone: string | undefined): ParseResult {
-  const sep = line.includes('\t') ? '\t' : ',';
+  const sep = separatorAfterFirstField(line, start);
   const cols = splitCsv(line, start, sep, MIN_COLUMNS);
   if (typeof cols === 'string') return rejected(cols);
   if (cols.length < MIN_COLUMNS) return rejected('too few columns for the default NSS web feed (need 26)');
@@ -151,6 +151,21 @@ function parseDelimited(line: string, start: number, zone: string | undefined): 
     action: col(COL.action),
   });
   return ok === undefined ? parsed(event) : rejected(ok);
+}
+
+/** `,` or a tab: whichever follows the first field (the time, which contains neither). */
+function separatorAfterFirstField(line: string, start: number): string {
+  let end = start;
+  if (line.charCodeAt(start) === 34 /* " */) {
+    end = line.indexOf('"', start + 1);
+    if (end === -1) return ',';
+    end++;
+  } else {
+    const comma = line.indexOf(',', start);
+    const tab = line.indexOf('\t', start);
+    return tab !== -1 && (comma === -1 || tab < comma) ? '\t' : ',';
+  }
+  return line.charCodeAt(end) === 9 ? '\t' : ',';
 }
 
 interface Fields {
