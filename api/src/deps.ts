@@ -18,6 +18,6 @@ export interface ApiDeps {
   sanctions: Sanctions;
   sink: StoreSink;
   metrics: Metrics;
-  config: Pick<Config, 'INGEST_MAX_LINE_BYTES' | 'INGEST_MAX_BODY_BYTES'>;
+  config: Pick<Config, 'INGEST_MAX_LINE_BYTES' | 'INGEST_MAX_BODY_BYTES' | 'INGEST_TIMEZONE' | 'INGEST_JSON_FIELD_MAP' | 'INGEST_SQUID_LOGFORMAT'>;
   readiness: () => Promise<Readiness>;
 }

@@ -102,6 +102,23 @@ describe('bad input is dead-lettered with a reason, counted, and never stops the
     expect(Object.fromEntries(usage.body.apps.map((a) => [a.appId, a.requests]))).toEqual({ chatgpt: 2, claude: 1 });
   });
 
+  it('detects the format of an HTTP batch sent to /v1/ingest/auto, and applies its time zone', async () => {
+    const line = '25-Nov-2026 10:00:00.000 queries: info: client @0x1 10.3.0.9#5353 (claude.ai): query: claude.ai IN A + (10.0.0.53)';
+    const res = await fetch(`${service.url}/v1/ingest/auto?timeZone=Europe/Berlin`, { method: 'POST', body: line });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ format: 'bind', stored: 1 });
+    const f = await eventually(async () => {
+      const items = (await getJson<{ items: { firstSeen: string }[] }>(`${service.url}/v1/findings?user=10.3.0.9`)).body.items;
+      return items[0];
+    }, 30_000, 'finding');
+    // 10:00 in Berlin (CET) is 09:00 UTC.
+    expect(f.firstSeen).toBe('2026-11-25T09:00:00.000Z');
+    const none = await fetch(`${service.url}/v1/ingest/auto`, { method: 'POST', body: 'nothing recognisable here\n' });
+    expect(none.status).toBe(400);
+    const badZone = await fetch(`${service.url}/v1/ingest/bind?timeZone=Mars/Base`, { method: 'POST', body: line });
+    expect(badZone.status).toBe(400);
+  });
+
   it('answers bad ingest requests with a JSON error and the right status', async () => {
     const unknown = await fetch(`${service.url}/v1/ingest/no-such-format`, { method: 'POST', body: 'x' });
     expect(unknown.status).toBe(400);

@@ -56,11 +56,16 @@ describe('Kafka → parse → classify → store → findings API', () => {
   const run = randomUUID().slice(0, 8);
   const proxyTopic = `proxy-logs-${run}`;
   const dnsTopic = `dns-logs-${run}`;
+  const autoTopic = `mixed-logs-${run}`;
   const dir = tempDir('e2e');
   let service: Service;
 
   beforeAll(async () => {
-    await createTopics(brokers, [{ topic: proxyTopic, partitions: 2 }, { topic: dnsTopic }]);
+    await createTopics(brokers, [{ topic: proxyTopic, partitions: 2 }, { topic: dnsTopic }, { topic: autoTopic }]);
+    // A topic configured as `auto`: its format is detected from the first message.
+    await produceLines(brokers, autoTopic, [
+      bindLine({ clientIp: '10.9.9.10', name: 'perplexity.ai', at: new Date(T0) }) + '\n' + bindLine({ clientIp: '10.9.9.10', name: 'perplexity.ai', at: new Date(T0 + 1000) }),
+    ]);
     const proxy = proxyTraffic();
     // Several lines per message, spread over both partitions.
     const messages = packLines(proxy.map(squidLine), 7);
@@ -73,7 +78,7 @@ describe('Kafka → parse → classify → store → findings API', () => {
       dataDir: join(dir, 'data'),
       env: {
         KAFKA_BROKERS: brokers,
-        KAFKA_TOPICS: `${proxyTopic}:squid,${dnsTopic}:bind`,
+        KAFKA_TOPICS: `${proxyTopic}:squid,${dnsTopic}:bind,${autoTopic}:auto`,
         KAFKA_GROUP_ID: `e2e-${run}`,
         SHADOW_AI_SANCTIONS_FILE: sanctions,
         DETECT_INTERVAL_MS: '200',
@@ -99,8 +104,10 @@ describe('Kafka → parse → classify → store → findings API', () => {
 
     const findings = await eventually(async () => {
       const { body } = await getJson<{ items: Finding[] }>(`${service.url}/v1/findings?limit=100`);
-      const total = body.items.reduce((s, f) => s + f.requests, 0);
-      return total === [...expected.values()].reduce((a, b) => a + b, 0) ? body.items : undefined;
+      // The auto-format topic's traffic (10.9.9.10) is checked in its own test.
+      const items = body.items.filter((f) => f.user !== '10.9.9.10');
+      const total = items.reduce((s, f) => s + f.requests, 0);
+      return total === [...expected.values()].reduce((a, b) => a + b, 0) ? items : undefined;
     }, 90_000, 'findings for all produced traffic');
 
     const got = new Map(findings.map((f) => [`${f.user}|${f.appId}`, f.requests]));
@@ -108,6 +115,20 @@ describe('Kafka → parse → classify → store → findings API', () => {
     expect(findings.every((f) => f.type === 'unsanctioned-app' && f.status === 'open')).toBe(true);
     // carol was blocked by the proxy, which the blocked count and not the absence of a finding records.
     expect(got.get('carol|chatgpt')).toBe(3);
+  });
+
+  it('detects the format of a topic configured as auto', async () => {
+    const u = await eventually(async () => {
+      const r = await getJson<{ apps?: { appId: string; requests: number }[] }>(`${service.url}/v1/users/10.9.9.10/usage`);
+      return r.status === 200 ? r.body.apps : undefined;
+    }, 60_000, 'events from the auto topic');
+    expect(u!.map((a) => [a.appId, a.requests])).toEqual([['perplexity', 2]]);
+    // Its finding too, so the tests after this one see a settled set of findings.
+    await eventually(async () => {
+      const items = (await getJson<{ items: Finding[] }>(`${service.url}/v1/findings?user=10.9.9.10`)).body.items;
+      return items.length === 1 ? true : undefined;
+    }, 30_000, 'finding of the auto topic');
+    expect(service.output()).toMatch(/"format":"bind".*"msg":"kafka topic format detected"|kafka topic format detected.*"format":"bind"/);
   });
 
   it('reports per-app request counts and bytes equal to what was produced', async () => {
@@ -129,7 +150,7 @@ describe('Kafka → parse → classify → store → findings API', () => {
 
     const { status, body } = await getJson<{ items: (AppUsage & { blocked: number })[] }>(`${service.url}/v1/apps`);
     expect(status).toBe(200);
-    const got = new Map(body.items.map((a) => [a.appId, a]));
+    const got = new Map(body.items.filter((a) => a.appId !== 'perplexity').map((a) => [a.appId, a]));
     expect([...got.keys()].sort()).toEqual([...want.keys()].sort());
     for (const [appId, w] of want) {
       const a = got.get(appId)!;
@@ -159,6 +180,7 @@ describe('Kafka → parse → classify → store → findings API', () => {
 
   it('pages through findings with a cursor without repeating or losing any', async () => {
     const all = (await getJson<{ items: Finding[] }>(`${service.url}/v1/findings?limit=100`)).body.items;
+    expect(all.length).toBeGreaterThan(3);
     const seen: string[] = [];
     let cursor: string | null = null;
     do {

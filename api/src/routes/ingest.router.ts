@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { createParser, FORMATS, parseLines, type DeadLetter, type SourcedEvent } from '@shadow-ai/ingest';
+import { parserOptionsFor } from '@shadow-ai/core';
+import { FORMATS, isFormat, parseLines, resolveParser, type DeadLetter, type SourcedEvent } from '@shadow-ai/ingest';
+import { isValidTimeZone } from '@shadow-ai/core';
 import type { ApiDeps } from '../deps.ts';
 import { errorSchema, HttpError } from '../errors.ts';
 
@@ -29,11 +31,15 @@ export const ingestRouter =
           summary: 'Ingest log lines (one per line) in the named format',
           description: `Formats: ${FORMATS.join(', ')}. Send the lines as the raw body (any content type).`,
           tags: ['ingest'],
-          params: z.object({ format: z.string().min(1).max(40) }),
+          params: z.object({ format: z.string().min(1).max(40).describe('a format id, or auto (detected from the first lines)') }),
+          querystring: z.strictObject({
+            timeZone: z.string().max(64).refine(isValidTimeZone, 'unknown IANA time zone').optional().describe('zone of timestamps without an offset'),
+          }),
           headers: z.looseObject({ 'idempotency-key': z.string().min(1).max(200).optional() }),
           response: {
             200: z.object({
               batchId: z.string(),
+              format: z.string().describe('the format used (the detected one with auto)'),
               parsed: z.number().describe('lines that parsed into events'),
               stored: z.number().describe('events classified as AI app traffic and stored'),
               rejected: z.number().describe('lines sent to the dead-letter table'),
@@ -46,13 +52,16 @@ export const ingestRouter =
         },
       },
       async (req) => {
-        const { format } = req.params;
-        const parser = createParser(format);
-        if (!parser) {
-          throw new HttpError(400, 'unknown_format', `unknown format "${format}"; known: ${FORMATS.join(', ')}`);
+        const requested = req.params.format;
+        if (requested !== 'auto' && !isFormat(requested)) {
+          throw new HttpError(400, 'unknown_format', `unknown format "${requested}"; known: ${FORMATS.join(', ')}, auto`);
         }
         const body = req.body;
         if (!Buffer.isBuffer(body) || body.length === 0) throw new HttpError(400, 'bad_request', 'empty body: send log lines');
+        const sample = () => body.subarray(0, 64 * 1024).toString('utf8').split('\n').filter((l) => l.trim() !== '').slice(0, 20);
+        const resolved = resolveParser(requested, sample, parserOptionsFor(deps.config, req.query.timeZone));
+        if (!resolved) throw new HttpError(400, 'unknown_format', 'no known log format matches the first lines; name the format');
+        const { format, parse: parser } = resolved;
         const batchId = req.headers['idempotency-key'] ?? createHash('sha256').update(body).digest('hex');
         const src = `http:${batchId}`;
         const done = await deps.sink.storedPosition(src);
@@ -77,6 +86,7 @@ export const ingestRouter =
         if (letters.length > 0) req.log.info({ batchId, rejected: letters.length }, 'lines dead-lettered');
         return {
           batchId,
+          format,
           parsed: chunk.events.length,
           stored,
           rejected: letters.length,

@@ -10,6 +10,7 @@
 // The same destination IPs repeat heavily in proxy/DNS telemetry, so a bounded LRU keyed by the
 // raw input string sits in front of the readers: a hit costs one Map lookup, no parsing.
 
+import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { isIPv4, isIPv6 } from 'node:net';
@@ -93,16 +94,15 @@ async function openReader(kind: string, path: string): Promise<MmdbReader> {
   const fail = (why: string, cause?: unknown): Error =>
     new Error(`dest-ip enricher: cannot open ${kind} MMDB '${path}': ${why}`, cause === undefined ? undefined : { cause });
 
-  let size: number;
+  let info: Stats;
   try {
-    const info = await stat(path);
-    if (!info.isFile()) throw fail('not a regular file');
-    size = info.size;
+    info = await stat(path);
   } catch (err) {
-    if (err instanceof Error && err.message.startsWith('dest-ip enricher:')) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw fail(code === 'ENOENT' ? 'file does not exist' : errorText(err), err);
   }
+  if (!info.isFile()) throw fail('not a regular file');
+  const size = info.size;
 
   let reader: MmdbReader;
   try {

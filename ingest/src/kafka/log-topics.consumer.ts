@@ -2,13 +2,15 @@ import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Config, LineParser, Logger, Metrics } from '@shadow-ai/core';
 import { ensureTopics } from '@shadow-ai/kafka';
 import { countLines, parseLines } from '../lines.ts';
-import { createParser, isFormat } from '../parsers/index.ts';
+import { parserOptionsFor } from '@shadow-ai/core';
+import { isFormat, resolveParser } from '../parsers/index.ts';
 import type { DeadLetter, EventSink, SourcedEvent } from '../sink.ts';
 
 export type LogConsumerConfig = Pick<
   Config,
   | 'KAFKA_GROUP_ID' | 'KAFKA_TOPICS' | 'KAFKA_SESSION_TIMEOUT_MS' | 'KAFKA_DLQ_SUFFIX' | 'KAFKA_PARTITIONS_CONCURRENTLY' | 'INGEST_BATCH_SIZE'
-  | 'INGEST_MAX_LINE_BYTES' | 'INGEST_STORE_RETRY_MS' | 'SHADOW_AI_FAILPOINT'
+  | 'INGEST_MAX_LINE_BYTES' | 'INGEST_STORE_RETRY_MS' | 'SHADOW_AI_FAILPOINT' | 'KAFKA_TOPIC_TIMEZONES' | 'INGEST_TIMEZONE'
+  | 'INGEST_JSON_FIELD_MAP' | 'INGEST_SQUID_LOGFORMAT'
 >;
 
 export interface LogConsumerDeps {
@@ -48,16 +50,23 @@ export async function startLogConsumer(deps: LogConsumerDeps): Promise<LogConsum
   const { kafka, config, sink, log, metrics } = deps;
   const formats = new Map<string, string>();
   for (const { topic, format } of config.KAFKA_TOPICS) {
-    if (!isFormat(format)) throw new Error(`KAFKA_TOPICS: unknown format "${format}" for topic ${topic}`);
+    if (format !== 'auto' && !isFormat(format)) throw new Error(`KAFKA_TOPICS: unknown format "${format}" for topic ${topic}`);
     formats.set(topic, format);
   }
   const topics = [...formats.keys()];
-  // One parser instance per partition: formats with header lines keep their layout per stream.
+  // One parser instance per partition: formats with header lines keep their layout per stream, and
+  // `auto` is detected from the partition's first message.
   const parsers = new Map<string, { format: string; parse: LineParser }>();
-  const parserFor = (topic: string, src: string) => {
+  const parserFor = (topic: string, src: string, first: KafkaMessage | undefined) => {
     let p = parsers.get(src);
     const format = formats.get(topic);
-    if (!p && format) parsers.set(src, (p = { format, parse: createParser(format)! }));
+    if (!p && format) {
+      const sample = () => (first?.value ? first.value.toString('utf8').split('\n').filter((l) => l.trim() !== '').slice(0, 20) : []);
+      const resolved = resolveParser(format, sample, parserOptionsFor(config, config.KAFKA_TOPIC_TIMEZONES[topic]));
+      if (!resolved) return undefined;
+      if (format === 'auto') log.info({ topic, src, format: resolved.format }, 'kafka topic format detected');
+      parsers.set(src, (p = resolved));
+    }
     return p;
   };
   await ensureTopics(kafka, topics.map((t) => t + config.KAFKA_DLQ_SUFFIX));
@@ -129,8 +138,19 @@ export async function startLogConsumer(deps: LogConsumerDeps): Promise<LogConsum
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
     const { batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale } = payload;
     const src = `kafka:${batch.topic}/${batch.partition}`;
-    const topicParser = parserFor(batch.topic, src);
-    if (!topicParser) return;
+    const topicParser = parserFor(batch.topic, src, batch.messages[0]);
+    if (!topicParser) {
+      // `auto` found no format: dead-letter the batch's lines (with the reason) rather than guess.
+      await sendDeadLetters(
+        batch.topic,
+        batch.partition,
+        batch.messages.map((m) => ({ src, offset: Number(m.offset), line: 0, format: 'auto', reason: 'no known log format matches', raw: m.value ?? Buffer.alloc(0) })),
+      );
+      const last = batch.messages[batch.messages.length - 1];
+      if (last) resolveOffset(last.offset);
+      await commitOffsetsIfNecessary();
+      return;
+    }
     let done = positions.get(src);
     if (done === undefined) {
       done = await sink.storedPosition(src);

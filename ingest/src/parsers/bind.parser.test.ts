@@ -314,3 +314,20 @@ describe('parseBind — robustness', () => {
     expect(accepted).toBeLessThan(1900);
   });
 });
+
+describe('createBindParser with a time zone', () => {
+  it('converts the server-local timestamp to UTC and leaves iso8601-utc and dateless lines alone', async () => {
+    const { createBindParser } = await import('./bind.parser.ts');
+    const parse = createBindParser({ timeZone: 'Europe/Berlin' });
+    const ctx = { receivedAt: new Date('2026-11-25T12:00:00.000Z') };
+    const local = parse('25-Nov-2026 10:00:00.000 client 10.1.2.3#5353 (a.example): query: a.example IN A + (10.0.0.53)', ctx);
+    expect(local.ok && local.event.ts).toBe('2026-11-25T09:00:00.000Z');
+    const summer = parse('01-Jul-2026 10:00:00.000 client 10.1.2.3#5353 (a.example): query: a.example IN A + (10.0.0.53)', ctx);
+    expect(summer.ok && summer.event.ts).toBe('2026-07-01T08:00:00.000Z');
+    const utc = parse('2026-11-25T10:00:00.000Z client 10.1.2.3#5353 (a.example): query: a.example IN A + (10.0.0.53)', ctx);
+    expect(utc.ok && utc.event.ts).toBe('2026-11-25T10:00:00.000Z');
+    const dateless = parse('client 10.1.2.3#5353 (a.example): query: a.example IN A + (10.0.0.53)', ctx);
+    expect(dateless.ok && dateless.event.ts).toBe('2026-11-25T12:00:00.000Z');
+    expect(createBindParser({ timeZone: 'UTC' })).toBe(createBindParser());
+  });
+});

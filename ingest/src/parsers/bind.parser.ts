@@ -8,7 +8,7 @@
  * rejected. The query log carries no response code, so `dnsRcode` is always null; `action` is null on
  * ordinary queries because the log line is written before BIND decides how to answer.
  */
-import { emptyEvent, parsed, rejected, type LineParser, type ParseResult } from '@shadow-ai/core';
+import { emptyEvent, parsed, rejected, wallClockToUtc, type LineParser, type ParseContext, type ParserFactory, type ParseResult } from '@shadow-ai/core';
 import {
   CONTROL_CHARS_RE, digitsAt, ipOrNull, isDigits, isoTimestamp, monthIndex, normalizeHostname, utcMillis,
 } from './fields.util.ts';
@@ -21,18 +21,29 @@ const DNS_CLASS_RE = /^(?:IN|CH|HS|ANY|NONE|CLASS\d+)$/;
 /** Mnemonics (A, AAAA, HTTPS, NSAP-PTR) or the generic TYPE65 form. */
 const DNS_TYPE_RE = /^[A-Z][A-Z0-9-]*$/;
 
-export const parseBind: LineParser = (rawLine, ctx) => {
+/** BIND query log in UTC; see createBindParser for servers that log local time. */
+export const parseBind: LineParser = (rawLine, ctx) => parseBindLine(rawLine, ctx, undefined);
+
+/** `opts.timeZone`: the zone the server logs its local time in (BIND prints no offset). */
+export const createBindParser: ParserFactory = (opts) => {
+  const zone = opts?.timeZone;
+  return !zone || zone === 'UTC' ? parseBind : (rawLine, ctx) => parseBindLine(rawLine, ctx, zone);
+};
+
+function parseBindLine(rawLine: string, ctx: ParseContext, zone: string | undefined): ParseResult {
   const line = rawLine.trim();
   if (line.length === 0) return rejected('empty line');
   if (CONTROL_CHARS_RE.test(line)) return rejected('binary or control characters in line');
 
   let pos = 0;
   let ms: number | undefined;
+  let localTime = false;
   const first = line.charCodeAt(0);
   if (first >= 48 && first <= 57) {
     const stamp = readTimestamp(line);
     if (stamp === undefined) return rejected('bad timestamp: expected dd-Mon-yyyy HH:MM:SS.mmm');
     ms = stamp.ms;
+    localTime = !stamp.utc;
     pos = stamp.end + 1;
   }
   const clientAt = line.indexOf('client ', pos);
@@ -87,7 +98,7 @@ export const parseBind: LineParser = (rawLine, ctx) => {
     pos = end + 2;
   }
 
-  const ts = ms !== undefined ? isoTimestamp(ms) : receivedTs(ctx.receivedAt);
+  const ts = ms !== undefined ? isoTimestamp(localTime ? wallClockToUtc(zone, ms) : ms) : receivedTs(ctx.receivedAt);
   if (ts === undefined) return rejected('no timestamp in the line and receivedAt is not a valid date');
   if (line.startsWith('query: ', pos)) return queryEvent(line.slice(pos + 7), ts, srcIp);
   if (line.startsWith('query ', pos)) return refusalEvent(line.slice(pos + 6), ts, srcIp, clientQname);
@@ -147,12 +158,13 @@ function receivedTs(receivedAt: Date): string | undefined {
 /**
  * The leading timestamp: `25-Nov-2026 10:00:00.123` (print-time yes/local) or ISO 8601
  * `2026-11-25T10:00:00.123[Z]` (print-time iso8601 / iso8601-utc).
- * TRICKY: except for iso8601-utc, BIND prints the server's local time with no zone. It is read as UTC
- * until sources can declare their time zone; on a server set to UTC (the common case) that is exact.
+ * TRICKY: except for iso8601-utc, BIND prints the server's local time with no zone: the source's
+ * configured zone (createBindParser) converts it; without one it is read as UTC.
  */
-function readTimestamp(line: string): { ms: number; end: number } | undefined {
+function readTimestamp(line: string): { ms: number; end: number; utc: boolean } | undefined {
   let ms: number | undefined;
   let end: number;
+  let utc = false;
   if (line[2] === '-' && line[6] === '-' && line[11] === ' ' && line[14] === ':' && line[17] === ':') {
     const month0 = monthIndex(line.slice(3, 6));
     if (month0 === undefined) return undefined;
@@ -173,7 +185,10 @@ function readTimestamp(line: string): { ms: number; end: number } | undefined {
       millis = digitsAt(line, 20, 3);
       end = 23;
     }
-    if (line[end] === 'Z') end++;
+    if (line[end] === 'Z') {
+      end++;
+      utc = true;
+    }
     ms = utcMillis(
       digitsAt(line, 0, 4), digitsAt(line, 5, 2) - 1, digitsAt(line, 8, 2), digitsAt(line, 11, 2),
       digitsAt(line, 14, 2), digitsAt(line, 17, 2), millis,
@@ -182,5 +197,5 @@ function readTimestamp(line: string): { ms: number; end: number } | undefined {
     return undefined;
   }
   if (ms === undefined || (end < line.length && line[end] !== ' ')) return undefined;
-  return { ms, end };
+  return { ms, end, utc };
 }

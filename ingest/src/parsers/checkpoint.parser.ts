@@ -28,6 +28,12 @@ const KEYS = [
 type Key = (typeof KEYS)[number];
 const SLOTS = keySlots(KEYS);
 const K = Object.fromEntries(KEYS.map((k, i) => [k, i])) as Record<Key, number>;
+/** The values of one line, by slot; reused, as parsing is synchronous and never re-entered. */
+const VALUES: (string | undefined)[] = new Array<string | undefined>(KEYS.length).fill(undefined);
+
+function val(v: readonly (string | undefined)[], slot: number): string | null {
+  return textOrNull(v[slot]);
+}
 
 const ALLOWED: ReadonlySet<string> = new Set(['accept', 'allow']);
 const BLOCKED: ReadonlySet<string> = new Set(['drop', 'reject', 'block', 'prevent']);
@@ -49,44 +55,44 @@ function parseCheckpoint(rawLine: string, zone: string | undefined): ParseResult
   const open = pairsOpen(line);
   const bareStart = open === -1 ? bareFieldsStart(line) : -1;
   if (open === -1 && bareStart === -1) return rejected('unsupported layout: no [key:"value"; …] block');
-  const v: (string | undefined)[] = new Array(KEYS.length);
+  const v = VALUES;
+  v.fill(undefined);
   const bad = open === -1
     ? scanColonPairs(line, bareStart, false, SLOTS, v)
     : scanColonPairs(line, open + 1, true, SLOTS, v);
   if (bad !== undefined) return rejected(bad);
-  const get = (k: Key): string | null => textOrNull(v[K[k]]);
 
-  const action = get('action');
-  const src = get('src');
-  const dst = get('dst');
+  const action = val(v, K.action);
+  const src = val(v, K.src);
+  const dst = val(v, K.dst);
   if (action === null && src === null && dst === null) {
     return rejected('not a Check Point traffic log: no action, src or dst');
   }
   const header = open === -1 ? line.slice(0, bareStart) : line.slice(0, open);
-  const ms = timeOf(get('time'), header, zone);
+  const ms = timeOf(val(v, K.time), header, zone);
   if (typeof ms === 'string') return rejected(ms);
 
   const srcIp = src === null ? null : ipOrNull(src);
   if (src !== null && srcIp === null) return rejected('bad src address');
   const destIp = dst === null ? null : ipOrNull(dst);
   if (dst !== null && destIp === null) return rejected('bad dst address');
-  const service = get('service');
+  const service = val(v, K.service);
   // `service` is the port number; a name (older exports) says nothing exact about the port.
   const port = service === null || !isDigits(service) ? null : parsePortField(service);
   if (port === undefined) return rejected('bad service port');
-  const bytesOut = parseByteCount(get('client_outbound_bytes') ?? get('client_inbound_bytes') ?? '-');
+  const bytesOut = parseByteCount(val(v, K.client_outbound_bytes) ?? val(v, K.client_inbound_bytes) ?? '-');
   if (bytesOut === undefined) return rejected('bad client_outbound_bytes');
-  const bytesIn = parseByteCount(get('server_outbound_bytes') ?? get('server_inbound_bytes') ?? '-');
+  const bytesIn = parseByteCount(val(v, K.server_outbound_bytes) ?? val(v, K.server_inbound_bytes) ?? '-');
   if (bytesIn === undefined) return rejected('bad server_outbound_bytes');
 
-  const resource = get('resource');
+  const resource = val(v, K.resource);
   const event = emptyEvent(resource === null ? 'flow' : 'proxy', CHECKPOINT_FORMAT, isoTimestamp(ms));
   event.srcIp = srcIp;
   event.destIp = destIp;
   event.destPort = port;
   event.bytesOut = bytesOut;
   event.bytesIn = bytesIn;
-  event.user = get('src_user_name') ?? get('user') ?? get('source_user_name');
+  event.user = val(v, K.src_user_name) ?? val(v, K.user) ?? val(v, K.source_user_name);
   event.action = actionOf(action);
   if (resource !== null) {
     event.url = resource;
@@ -94,7 +100,7 @@ function parseCheckpoint(rawLine: string, zone: string | undefined): ParseResult
     event.host = target.host;
     event.destPort ??= target.port;
   }
-  const method = get('method');
+  const method = val(v, K.method);
   event.method = method === null || method.length > HTTP_METHOD_MAX ? null : method.toUpperCase();
   return parsed(event);
 }

@@ -247,12 +247,19 @@ export function dnsTypeFromText(s: string): string | undefined {
   return DNS_TYPE_RE.test(upper) ? upper : undefined;
 }
 
-/** A response code as a name (any case) or a number; undefined otherwise. */
+/** Response code names as DNS software prints them (Unbound/ldns says NOTIMPL for NOTIMP). */
+const RCODE_NAMES: ReadonlySet<string> = new Set([
+  ...DNS_RCODES, 'NOTIMPL', 'BADVERS', 'BADSIG', 'BADKEY', 'BADTIME', 'BADMODE', 'BADNAME', 'BADALG', 'BADTRUNC',
+  'BADCOOKIE',
+]);
+const RCODE_NUMBERED_RE = /^RCODE\d{1,4}$/;
+
+/** A response code as a known name (any case), `RCODE<n>` or a number; undefined otherwise. */
 export function dnsRcodeFromText(s: string): string | undefined {
   if (s.length === 0) return undefined;
   if (isDigits(s)) return s.length <= 4 ? dnsRcodeName(Number(s)) : undefined;
   const upper = toUpperAscii(s);
-  return DNS_RCODE_RE.test(upper) ? upper : undefined;
+  return RCODE_NAMES.has(upper) || RCODE_NUMBERED_RE.test(upper) ? upper : undefined;
 }
 
 function toUpperAscii(s: string): string {

@@ -39,6 +39,12 @@ const KEYS = [
 type Key = (typeof KEYS)[number];
 const SLOTS = keySlots(KEYS);
 const K = Object.fromEntries(KEYS.map((k, i) => [k, i])) as Record<Key, number>;
+/** The values of one line, by slot; reused, as parsing is synchronous and never re-entered. */
+const VALUES: (string | undefined)[] = new Array<string | undefined>(KEYS.length).fill(undefined);
+
+function val(v: readonly (string | undefined)[], slot: number): string | null {
+  return textOrNull(v[slot]);
+}
 
 const ALLOWED: ReadonlySet<string> = new Set([
   'passthrough', 'pass', 'accept', 'allow', 'permit', 'close', 'timeout', 'client-rst', 'server-rst', 'monitor',
@@ -60,13 +66,13 @@ function parseFortigate(rawLine: string, zone: string | undefined): ParseResult 
   if (CONTROL_CHARS_RE.test(line)) return rejected('binary or control characters in line');
   const start = pairsStart(line);
   if (start === -1) return rejected('unsupported layout: no key=value pairs');
-  const v: (string | undefined)[] = new Array(KEYS.length);
+  const v = VALUES;
+  v.fill(undefined);
   const bad = scanKeyValues(line, start, SLOTS, v);
   if (bad !== undefined) return rejected(bad);
-  const get = (k: Key): string | null => textOrNull(v[K[k]]);
 
-  const type = get('type');
-  const subtype = get('subtype');
+  const type = val(v, K.type);
+  const subtype = val(v, K.subtype);
   let kind: NormalizedEvent['kind'];
   if (type === 'traffic') kind = 'flow';
   else if (type === 'utm' && (subtype === 'webfilter' || subtype === 'app-ctrl')) kind = 'proxy';
@@ -74,47 +80,47 @@ function parseFortigate(rawLine: string, zone: string | undefined): ParseResult 
   else if (type === null) return rejected('not a FortiGate log line: no type=');
   else return rejected('unsupported log type: only traffic, utm webfilter, app-ctrl and dns are parsed');
 
-  const ms = timeOf(get('date'), get('time'), get('tz'), get('eventtime'), zone);
+  const ms = timeOf(val(v, K.date), val(v, K.time), val(v, K.tz), val(v, K.eventtime), zone);
   if (typeof ms === 'string') return rejected(ms);
 
-  const srcText = get('srcip');
+  const srcText = val(v, K.srcip);
   const srcIp = srcText === null ? null : ipOrNull(srcText);
   if (srcText !== null && srcIp === null) return rejected('bad srcip');
-  const dstText = get('dstip');
+  const dstText = val(v, K.dstip);
   const destIp = dstText === null ? null : ipOrNull(dstText);
   if (dstText !== null && destIp === null) return rejected('bad dstip');
 
   const event = emptyEvent(kind, FORTIGATE_FORMAT, isoTimestamp(ms));
   event.srcIp = srcIp;
   event.destIp = destIp;
-  event.user = get('user') ?? get('unauthuser');
-  const utmAction = get('utmaction');
-  event.action = utmAction === 'block' ? 'blocked' : actionOf(get('action'));
+  event.user = val(v, K.user) ?? val(v, K.unauthuser);
+  const utmAction = val(v, K.utmaction);
+  event.action = utmAction === 'block' ? 'blocked' : actionOf(val(v, K.action));
 
   if (kind === 'dns') {
-    const qname = get('qname');
+    const qname = val(v, K.qname);
     if (qname === null) return rejected('dns log without qname');
     event.host = normalizeHostname(qname);
-    const qtype = get('qtype');
-    const qtypeval = get('qtypeval');
+    const qtype = val(v, K.qtype);
+    const qtypeval = val(v, K.qtypeval);
     event.dnsType = qtype ?? (qtypeval !== null && isDigits(qtypeval) && qtypeval.length <= 5 ? `TYPE${qtypeval}` : null);
     return parsed(event);
   }
 
-  const port = parsePortField(get('dstport') ?? undefined);
+  const port = parsePortField(val(v, K.dstport) ?? undefined);
   if (port === undefined) return rejected('bad dstport');
   event.destPort = port;
-  const sent = parseByteCount(get('sentbyte') ?? '-');
+  const sent = parseByteCount(val(v, K.sentbyte) ?? '-');
   if (sent === undefined) return rejected('bad sentbyte');
-  const received = parseByteCount(get('rcvdbyte') ?? '-');
+  const received = parseByteCount(val(v, K.rcvdbyte) ?? '-');
   if (received === undefined) return rejected('bad rcvdbyte');
   event.bytesOut = sent;
   event.bytesIn = received;
 
-  const hostname = get('hostname');
-  if (hostname !== null) event.host = ipOrNull(hostname)?.toLowerCase() ?? normalizeHostname(hostname);
+  const hostname = val(v, K.hostname);
+  if (hostname !== null) event.host = normalizeHostname(hostname) ?? ipOrNull(hostname)?.toLowerCase() ?? null;
   if (kind === 'proxy') {
-    const url = get('url');
+    const url = val(v, K.url);
     if (url !== null) {
       if (url.includes('://')) {
         event.url = url;
@@ -124,8 +130,8 @@ function parseFortigate(rawLine: string, zone: string | undefined): ParseResult 
         event.url = hostname !== null && url.charCodeAt(0) === 47 /* / */ ? hostname + url : url;
       }
     }
-    event.userAgent = get('agent');
-    const method = get('httpmethod');
+    event.userAgent = val(v, K.agent);
+    const method = val(v, K.httpmethod);
     event.method = method === null || method.length > HTTP_METHOD_MAX ? null : method.toUpperCase();
   }
   return parsed(event);

@@ -1,5 +1,5 @@
 import type { LineParser, ParseContext, ParserFactory, ParserOptions } from '@shadow-ai/core';
-import { parseBind } from './bind.parser.ts';
+import { createBindParser } from './bind.parser.ts';
 import { parseSquid } from './squid.parser.ts';
 
 export { parseBind } from './bind.parser.ts';
@@ -11,7 +11,7 @@ const stateless = (parse: LineParser): ParserFactory => () => parse;
 /** Parser factory by format id (`--format`, `POST /v1/ingest/{format}`, a topic's configured format). */
 export const PARSERS: Readonly<Record<string, ParserFactory>> = Object.freeze({
   squid: stateless(parseSquid),
-  bind: stateless(parseBind),
+  bind: createBindParser,
 });
 
 export const FORMATS: readonly string[] = Object.keys(PARSERS);
@@ -37,7 +37,13 @@ export function detectFormat(sampleLines: string[]): string | null {
   let bestCount = 0;
   for (const [format, factory] of Object.entries(PARSERS)) {
     // A fresh instance per format: header lines in the sample set up stateful parsers as they would a stream.
-    const parse = factory();
+    // Formats that need configuration (json's field map, squid-custom's logformat) are never guessed.
+    let parse: LineParser;
+    try {
+      parse = factory();
+    } catch {
+      continue;
+    }
     let count = 0;
     for (const line of sampleLines) {
       if (line.trim() !== '' && parse(line, ctx).ok) count++;
@@ -48,4 +54,19 @@ export function detectFormat(sampleLines: string[]): string | null {
     }
   }
   return best;
+}
+
+/**
+ * The parser for a source: the named format, or with `auto` the format detected from `sample` (the
+ * source's first lines). Null when `auto` finds no format that accepts the sample.
+ */
+export function resolveParser(
+  format: string,
+  sample: () => string[],
+  opts?: ParserOptions,
+): { format: string; parse: LineParser } | null {
+  const chosen = format === 'auto' ? detectFormat(sample()) : format;
+  if (chosen === null) return null;
+  const parse = createParser(chosen, opts);
+  return parse ? { format: chosen, parse } : null;
 }

@@ -128,12 +128,11 @@ function parseRecord(line: string, l: Layout): ParseResult {
       ? 'too few fields for the current #Fields: layout'
       : 'too many fields for the current #Fields: layout');
   }
-  const get = (i: number): string | null => (i === -1 ? null : textOrNull(f[i]));
 
   let ms: number | undefined;
-  const date = get(l.date);
-  const time = get(l.time);
-  const unix = get(l.unixTime);
+  const date = field(f, l.date);
+  const time = field(f, l.time);
+  const unix = field(f, l.unixTime);
   if (date !== null && time !== null) {
     ms = parseDateTime(`${date} ${time}`, undefined);
     if (ms === undefined) return rejected('bad timestamp: expected date time like 2026-11-25 10:00:00');
@@ -154,7 +153,7 @@ function parseRecord(line: string, l: Layout): ParseResult {
   if (bytesIn === undefined) return rejected('bad sc-bytes');
   const bytesOut = l.csBytes === -1 ? null : parseByteCount(f[l.csBytes]!);
   if (bytesOut === undefined) return rejected('bad cs-bytes');
-  const port = parsePortField(get(l.port) ?? undefined);
+  const port = parsePortField(field(f, l.port) ?? undefined);
   if (port === undefined) return rejected('bad port (cs-uri-port)');
 
   const event = emptyEvent('proxy', PROXYSG_FORMAT, isoTimestamp(ms));
@@ -162,16 +161,16 @@ function parseRecord(line: string, l: Layout): ParseResult {
   event.status = status;
   event.bytesIn = bytesIn;
   event.bytesOut = bytesOut;
-  event.user = get(l.user);
-  event.userAgent = get(l.userAgent);
-  const method = get(l.method);
+  event.user = field(f, l.user);
+  event.userAgent = field(f, l.userAgent);
+  const method = field(f, l.method);
   event.method = method;
-  const supplier = get(l.supplierIp) ?? get(l.remoteIp);
+  const supplier = field(f, l.supplierIp) ?? field(f, l.remoteIp);
   event.destIp = supplier === null ? null : ipOrNull(supplier);
-  event.action = actionOf(get(l.filterResult), get(l.sAction));
+  event.action = actionOf(field(f, l.filterResult), field(f, l.sAction));
 
-  const uri = get(l.uri);
-  const hostText = get(l.host);
+  const uri = field(f, l.uri);
+  const hostText = field(f, l.host);
   if (hostText !== null) {
     const bare = hostText.charCodeAt(0) === 91 /* [ */ && hostText.endsWith(']') ? hostText.slice(1, -1) : hostText;
     event.host = ipOrNull(bare)?.toLowerCase() ?? normalizeHostname(bare);
@@ -185,10 +184,14 @@ function parseRecord(line: string, l: Layout): ParseResult {
       event.destPort = target.port;
     }
   } else if (hostText !== null) {
-    event.url = composeUrl(get(l.scheme), hostText, port, get(l.path), get(l.query), method);
+    event.url = composeUrl(field(f, l.scheme), hostText, port, field(f, l.path), field(f, l.query), method);
   }
   if (event.destPort === null && event.url !== null && hostText !== null) event.destPort = urlTarget(event.url).port;
   return parsed(event);
+}
+
+function field(f: readonly string[], i: number): string | null {
+  return i === -1 ? null : textOrNull(f[i]);
 }
 
 /** The request URL from its logged parts; null without a scheme, which cannot be told from the rest. */

@@ -139,16 +139,15 @@ function parseDelimited(line: string, start: number, zone: string | undefined): 
   const cols = splitCsv(line, start, sep, MIN_COLUMNS);
   if (typeof cols === 'string') return rejected(cols);
   if (cols.length < MIN_COLUMNS) return rejected('too few columns for the default NSS web feed (need 26)');
-  const col = (i: number): string | null => placeholderToNull(cols[i]);
 
-  const time = col(COL.time);
+  const time = placeholderToNull(cols[COL.time]);
   const ms = time === null ? undefined : parseNssTime(time, zone);
   if (ms === undefined) return rejected('bad timestamp: expected like "Mon Nov 25 10:00:00 2026"');
   const event = emptyEvent('proxy', ZSCALER_FORMAT, isoTimestamp(ms));
   const ok = fillCommon(event, {
-    user: col(COL.login), url: col(COL.url), srcIp: col(COL.cip), destIp: col(COL.sip), method: col(COL.reqmethod),
-    status: col(COL.respcode), bytesOut: col(COL.reqsize), bytesIn: col(COL.respsize), userAgent: col(COL.ua),
-    action: col(COL.action),
+    user: placeholderToNull(cols[COL.login]), url: placeholderToNull(cols[COL.url]), srcIp: placeholderToNull(cols[COL.cip]), destIp: placeholderToNull(cols[COL.sip]), method: placeholderToNull(cols[COL.reqmethod]),
+    status: placeholderToNull(cols[COL.respcode]), bytesOut: placeholderToNull(cols[COL.reqsize]), bytesIn: placeholderToNull(cols[COL.respsize]), userAgent: placeholderToNull(cols[COL.ua]),
+    action: placeholderToNull(cols[COL.action]),
   });
   return ok === undefined ? parsed(event) : rejected(ok);
 }

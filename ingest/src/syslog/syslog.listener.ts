@@ -2,7 +2,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
-import type { Config, LineParser, Logger, Metrics, NormalizedEvent } from '@shadow-ai/core';
+import { parserOptionsFor, type Config, type LineParser, type Logger, type Metrics, type NormalizedEvent } from '@shadow-ai/core';
 import { createParser, detectFormat, isFormat } from '../parsers/index.ts';
 import type { DeadLetter, DeadLetterSink, EventSink, SourcedEvent } from '../sink.ts';
 import { parseSyslog } from './syslog-header.ts';
@@ -10,7 +10,8 @@ import { parseSyslog } from './syslog-header.ts';
 export type SyslogConfig = Pick<
   Config,
   | 'SYSLOG_HOST' | 'SYSLOG_UDP_PORT' | 'SYSLOG_TCP_PORT' | 'SYSLOG_TLS_PORT' | 'SYSLOG_TLS_CERT' | 'SYSLOG_TLS_KEY'
-  | 'SYSLOG_FORMAT' | 'SYSLOG_TIMEZONE' | 'INGEST_MAX_LINE_BYTES' | 'INGEST_BATCH_SIZE'
+  | 'SYSLOG_FORMAT' | 'SYSLOG_TIMEZONE' | 'INGEST_MAX_LINE_BYTES' | 'INGEST_BATCH_SIZE' | 'INGEST_TIMEZONE'
+  | 'INGEST_JSON_FIELD_MAP' | 'INGEST_SQUID_LOGFORMAT'
 >;
 
 export interface SyslogListener {
@@ -87,7 +88,7 @@ export async function startSyslogListener(deps: {
   const { config, sink, log, metrics } = deps;
   const fixedFormat = config.SYSLOG_FORMAT === 'auto' ? null : config.SYSLOG_FORMAT;
   if (fixedFormat && !isFormat(fixedFormat)) throw new Error(`SYSLOG_FORMAT: unknown format "${fixedFormat}"`);
-  const parserOpts = config.SYSLOG_TIMEZONE ? { timeZone: config.SYSLOG_TIMEZONE } : {};
+  const parserOpts = parserOptionsFor(config, config.SYSLOG_TIMEZONE);
   const byDevice = new Map<string, { format: string; parse: LineParser }>();
   const maxPending = config.INGEST_BATCH_SIZE * 5;
   let events: SourcedEvent[] = [];
@@ -122,7 +123,7 @@ export async function startSyslogListener(deps: {
       return deadLetter(src, Buffer.from(frame), 'invalid UTF-8');
     }
     const now = new Date();
-    const msg = parseSyslog(text.replace(/[\r\n]+$/, ''), now, config.SYSLOG_TIMEZONE);
+    const msg = parseSyslog(text.replace(/[\r\n]+$/, ''), now, config.SYSLOG_TIMEZONE ?? config.INGEST_TIMEZONE);
     if (!msg) return deadLetter(src, Buffer.from(frame), 'not a syslog message: no <PRI> header');
     const device = msg.hostname ?? peer;
     let p = parserFor(device, msg.payload);

@@ -41,11 +41,47 @@ export const configSchema = z.object({
     { topic: 'dns-logs', format: 'bind' },
   ]),
   KAFKA_DLQ_SUFFIX: z.string().default('.dlq'),
+  /** `topic:Zone/Name,…`: time zone of a topic's timestamps that carry no offset (default INGEST_TIMEZONE). */
+  KAFKA_TOPIC_TIMEZONES: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const out: Record<string, string> = {};
+      for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+        const idx = part.lastIndexOf(':');
+        const zone = part.slice(idx + 1);
+        if (idx <= 0 || !isValidTimeZone(zone)) {
+          ctx.addIssue({ code: 'custom', message: `expected topic:IANA-zone, got "${part}"` });
+          return z.NEVER;
+        }
+        out[part.slice(0, idx)] = zone;
+      }
+      return out;
+    }),
   /** How long the group waits for a silent consumer before giving its partitions to another. */
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
   KAFKA_PARTITIONS_CONCURRENTLY: z.coerce.number().int().positive().default(2),
   /** Most rows in one insert: one insert is one atomic block, which crash recovery relies on. */
   INGEST_BATCH_SIZE: z.coerce.number().int().positive().max(500_000).default(20_000),
+  /** IANA zone of timestamps without an offset (BIND, Windows DNS, …) for every source not configured otherwise. */
+  INGEST_TIMEZONE: z.string().default('UTC').refine(isValidTimeZone, 'unknown IANA time zone'),
+  /** Field map for the `json` format: {"ts":"@timestamp","host":"destination.domain",…} (dotted paths). */
+  INGEST_JSON_FIELD_MAP: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v) return undefined;
+      try {
+        const parsed: unknown = JSON.parse(v);
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('not an object');
+        return parsed as Record<string, string>;
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `not a JSON object: ${(e as Error).message}` });
+        return z.NEVER;
+      }
+    }),
+  /** The squid.conf `logformat` directive for the `squid-custom` format. */
+  INGEST_SQUID_LOGFORMAT: optionalString,
   /** Lines longer than this are dead-lettered, not parsed. */
   INGEST_MAX_LINE_BYTES: z.coerce.number().int().positive().default(64 * 1024),
   INGEST_MAX_BODY_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024),

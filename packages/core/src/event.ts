@@ -107,3 +107,15 @@ export function emptyEvent(kind: EventKind, format: string, ts: string): Normali
     dnsType: null, dnsRcode: null,
   };
 }
+
+/** Parser options for a source from the service configuration and the source's own time zone. */
+export function parserOptionsFor(
+  config: { INGEST_TIMEZONE: string; INGEST_JSON_FIELD_MAP?: Record<string, string> | undefined; INGEST_SQUID_LOGFORMAT?: string | undefined },
+  timeZone?: string,
+): ParserOptions {
+  return {
+    timeZone: timeZone ?? config.INGEST_TIMEZONE,
+    ...(config.INGEST_JSON_FIELD_MAP ? { fieldMap: config.INGEST_JSON_FIELD_MAP as ParserOptions['fieldMap'] } : {}),
+    ...(config.INGEST_SQUID_LOGFORMAT ? { squidLogformat: config.INGEST_SQUID_LOGFORMAT } : {}),
+  };
+}

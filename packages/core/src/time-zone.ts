@@ -70,3 +70,10 @@ export function zonedTimeToUtc(
   const valid = [before, after].filter((c) => c + offsetAt(zone, c) === wall).sort((a, b) => a - b);
   return valid[0] ?? before;
 }
+
+/** A wall-clock time read as if it were UTC (`Date.UTC(...)` of the fields) → the real UTC instant in `zone`. */
+export function wallClockToUtc(zone: string | undefined, wallMs: number): number {
+  if (!zone || zone === 'UTC' || zone === 'Etc/UTC') return wallMs;
+  const d = new Date(wallMs);
+  return zonedTimeToUtc(zone, d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds(), d.getUTCMilliseconds());
+}

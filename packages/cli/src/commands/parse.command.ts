@@ -1,7 +1,21 @@
 import { parseArgs } from 'node:util';
-import { detectFormat, createParser, parseLines, FORMATS, readLineChunks, sampleLines } from '@shadow-ai/ingest';
+import { FORMATS, isFormat, parseLines, readLineChunks, resolveParser, sampleLines } from '@shadow-ai/ingest';
+import { isValidTimeZone, type ParserOptions } from '@shadow-ai/core';
 import type { LineParser, NormalizedEvent } from '@shadow-ai/core';
 import { UsageError, type Io } from '../io.ts';
+
+/** Options shared by the commands that read log files. */
+export const FILE_OPTIONS = {
+  format: { type: 'string', default: 'auto' },
+  'time-zone': { type: 'string' },
+  logformat: { type: 'string' },
+  'field-map': { type: 'string' },
+} as const;
+
+export const FILE_OPTIONS_HELP = `  --format FMT        ${FORMATS.join(', ')}, or auto (detected per file from its first lines; default)
+  --time-zone ZONE    IANA zone of timestamps without an offset (default UTC)
+  --logformat DIR     the squid.conf logformat directive, for --format squid-custom
+  --field-map JSON    {"ts":"@timestamp","host":"destination.domain",…}, for --format json`;
 
 export const PARSE_HELP = `Usage: shadow-ai parse --format FMT|auto FILE...
 
@@ -9,8 +23,8 @@ Parses log files into NormalizedEvents: one JSON object per parsed line on stdou
 one "FILE:LINE: reason" per rejected line on stderr.
 
 Options:
-  --format FMT   ${FORMATS.join(', ')}, or auto (detected per file from its first lines; default)
-  -h, --help     this text
+${FILE_OPTIONS_HELP}
+  -h, --help          this text
 
 Exit status: 0 when every line parsed, 1 when some line was rejected, 2 on a usage error.
 `;
@@ -21,20 +35,38 @@ export interface FileInput {
   parser: LineParser;
 }
 
-/** Resolves the parser for each file; `auto` looks at the file's first lines. */
-export async function resolveFormats(files: string[], format: string, io: Io): Promise<FileInput[]> {
+export function parserOptionsFromArgs(values: { 'time-zone'?: string; logformat?: string; 'field-map'?: string }): ParserOptions {
+  const opts: ParserOptions = {};
+  if (values['time-zone']) {
+    if (!isValidTimeZone(values['time-zone'])) throw new UsageError(`unknown time zone "${values['time-zone']}"`);
+    opts.timeZone = values['time-zone'];
+  }
+  if (values.logformat) opts.squidLogformat = values.logformat;
+  if (values['field-map']) {
+    try {
+      opts.fieldMap = JSON.parse(values['field-map']) as ParserOptions['fieldMap'];
+    } catch {
+      throw new UsageError('--field-map is not valid JSON');
+    }
+  }
+  return opts;
+}
+
+/** Resolves the parser for each file; `auto` looks at the file's first lines. One instance per file. */
+export async function resolveFormats(files: string[], format: string, io: Io, opts: ParserOptions = {}): Promise<FileInput[]> {
+  if (format !== 'auto' && !isFormat(format)) throw new UsageError(`unknown format "${format}"; known: ${FORMATS.join(', ')}, auto`);
   const out: FileInput[] = [];
   for (const file of files) {
-    let chosen = format;
-    if (format === 'auto') {
-      const detected = detectFormat(await sampleLines(file));
-      if (!detected) throw new UsageError(`${file}: could not detect the log format; pass --format (${FORMATS.join(', ')})`);
-      chosen = detected;
-      io.err(`${file}: format ${detected} (auto-detected)\n`);
+    const sample = await sampleLines(file);
+    let resolved;
+    try {
+      resolved = resolveParser(format, () => sample, opts);
+    } catch (e) {
+      throw new UsageError(`--format ${format}: ${(e as Error).message}`);
     }
-    const parser = createParser(chosen);
-    if (!parser) throw new UsageError(`unknown format "${chosen}"; known: ${FORMATS.join(', ')}, auto`);
-    out.push({ file, format: chosen, parser });
+    if (!resolved) throw new UsageError(`${file}: could not detect the log format; pass --format (${FORMATS.join(', ')})`);
+    if (format === 'auto') io.err(`${file}: format ${resolved.format} (auto-detected)\n`);
+    out.push({ file, format: resolved.format, parser: resolved.parse });
   }
   return out;
 }
@@ -77,14 +109,14 @@ export async function parseCommand(argv: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { format: { type: 'string', default: 'auto' }, help: { type: 'boolean', short: 'h' } },
+    options: { ...FILE_OPTIONS, help: { type: 'boolean', short: 'h' } },
   });
   if (values.help) {
     io.out(PARSE_HELP);
     return 0;
   }
   if (positionals.length === 0) throw new UsageError('parse needs at least one FILE');
-  const inputs = await resolveFormats(positionals, values.format, io);
+  const inputs = await resolveFormats(positionals, values.format, io, parserOptionsFromArgs(values));
   let rejected = 0;
   await forEachParsed(
     inputs,

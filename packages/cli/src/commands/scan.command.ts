@@ -1,9 +1,8 @@
 import { parseArgs } from 'node:util';
 import { loadCatalog } from '@shadow-ai/catalog';
 import { createClassifyStep, findingId, Sanctions, unsanctionedSeverity, type SanctionStatus } from '@shadow-ai/detect';
-import { FORMATS } from '@shadow-ai/ingest';
 import { UsageError, type Io } from '../io.ts';
-import { forEachParsed, resolveFormats, type FileCounts } from './parse.command.ts';
+import { FILE_OPTIONS, FILE_OPTIONS_HELP, forEachParsed, parserOptionsFromArgs, resolveFormats, type FileCounts } from './parse.command.ts';
 
 export const SCAN_HELP = `Usage: shadow-ai scan FILE... [--format FMT|auto] [--sanctions FILE] [--json]
 
@@ -11,7 +10,7 @@ One-shot analysis of log files, nothing stored: which AI apps are used, by whom,
 "unsanctioned AI app in use" findings. A table for people; one JSON object with --json.
 
 Options:
-  --format FMT       ${FORMATS.join(', ')}, or auto (default: detected per file)
+${FILE_OPTIONS_HELP}
   --sanctions FILE   sanctions file {"default":"unsanctioned","apps":{"<appId>":"sanctioned|monitored|unsanctioned|blocked"}}
                      (default: $SHADOW_AI_SANCTIONS_FILE; without one every app is unsanctioned)
   --json             one JSON object: {files, apps, users, findings}
@@ -52,7 +51,7 @@ export async function scanCommand(argv: string[], io: Io, env: NodeJS.ProcessEnv
     args: argv,
     allowPositionals: true,
     options: {
-      format: { type: 'string', default: 'auto' },
+      ...FILE_OPTIONS,
       sanctions: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -67,7 +66,7 @@ export async function scanCommand(argv: string[], io: Io, env: NodeJS.ProcessEnv
   const sanctionsFile = values.sanctions ?? env.SHADOW_AI_SANCTIONS_FILE;
   const sanctions = sanctionsFile ? Sanctions.load(sanctionsFile, catalog) : Sanctions.none();
   const classify = createClassifyStep({ catalog: { current: catalog } });
-  const inputs = await resolveFormats(positionals, values.format, io);
+  const inputs = await resolveFormats(positionals, values.format, io, parserOptionsFromArgs(values));
 
   const perApp = new Map<string, { tally: Tally; users: Set<string> }>();
   const perPair = new Map<string, { user: string; appId: string; tally: Tally }>();

@@ -1,0 +1,250 @@
+/**
+ * Key=value payloads and device timestamps shared by the CEF and LEEF parsers.
+ */
+import { digitsAt, isDigits, monthIndex } from './fields.util.ts';
+import { epochNumberToMillis, inferYear, parseIsoMillis, wallInNamedZone, wallToUtc } from './common.util.ts';
+import { readMonthDayParts, readSyslogHeader } from './syslog.util.ts';
+
+/** [A-Za-z0-9_.]: CEF keys (`cs1Label`, `ad.user`); `-`, `/`, `:` are not, so URLs are never cut into keys. */
+function isKeyChar(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46;
+}
+
+/**
+ * Calls `visit` for each `key=value` of a CEF extension. A value runs up to the space before the next
+ * `key=`, so it may hold spaces and unescaped `=` (URLs with a query string). A `=` counts as a new key
+ * only when it is not `\=`-escaped and the word before it is a key preceded by a space. Values are
+ * unescaped (`\=`, `\\`, `\n`, `\r`, `\|`) and trimmed. Returns false when there is text but no pair.
+ */
+export function forEachCefPair(ext: string, visit: (key: string, value: string) => void): boolean {
+  let key: string | null = null;
+  let valueStart = 0;
+  let escaped = false;
+  const n = ext.length;
+  for (let i = 0; i < n; i++) {
+    const c = ext.charCodeAt(i);
+    if (c === 92 /* \ */) {
+      escaped = true;
+      i++;
+      continue;
+    }
+    if (c !== 61 /* = */) continue;
+    let s = i - 1;
+    while (s >= 0 && isKeyChar(ext.charCodeAt(s))) s--;
+    if (s === i - 1) continue;
+    if (s >= 0 && ext.charCodeAt(s) !== 32 && ext.charCodeAt(s) !== 9) continue;
+    if (key !== null) visit(key, cleanValue(ext.slice(valueStart, s < 0 ? 0 : s), escaped));
+    else if (ext.slice(0, s < 0 ? 0 : s).trim() !== '') return false;
+    key = ext.slice(s + 1, i);
+    valueStart = i + 1;
+    escaped = false;
+  }
+  if (key === null) return ext.trim() === '';
+  visit(key, cleanValue(ext.slice(valueStart), escaped));
+  return true;
+}
+
+function cleanValue(raw: string, escaped: boolean): string {
+  const value = raw.trim();
+  return escaped ? unescapeCef(value) : value;
+}
+
+/** `\=` → `=`, `\\` → `\`, `\n`/`\r` → newline/CR, `\|` → `|`; any other `\x` is kept as written. */
+export function unescapeCef(s: string): string {
+  let out = '';
+  let from = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (s.charCodeAt(i) !== 92 || i + 1 >= s.length) continue;
+    const next = s[i + 1];
+    const replacement = next === '=' || next === '\\' || next === '|' ? next : next === 'n' ? '\n' : next === 'r' ? '\r' : null;
+    if (replacement === null) continue;
+    out += s.slice(from, i) + replacement;
+    i++;
+    from = i + 1;
+  }
+  return from === 0 ? s : out + s.slice(from);
+}
+
+/**
+ * A device timestamp as CEF `rt`/`start`/`end` and LEEF `devTime` write it: epoch milliseconds (or seconds,
+ * by magnitude), RFC 3339, or `MMM dd[ yyyy] HH:mm:ss[.SSS][ zone]` where zone is `UTC`, `GMT+01:00`,
+ * `+0100`, a one-meaning abbreviation (`CET`, `PST`) or an IANA name. No zone: the source's `zone`; no year:
+ * receivedAt's.
+ */
+export function parseDeviceTime(text: string, zone: string, receivedAt: Date): number | undefined {
+  const s = text.trim();
+  if (s.length === 0) return undefined;
+  const first = s.charCodeAt(0);
+  if (first >= 48 && first <= 57) {
+    if (isDigits(s)) return s.length <= 20 ? epochNumberToMillis(Number(s)) : undefined;
+    const dot = s.indexOf('.');
+    if (dot > 0 && dot < s.length - 1 && isDigits(s.slice(0, dot)) && isDigits(s.slice(dot + 1))) {
+      return s.length <= 24 ? epochNumberToMillis(Number(s)) : undefined;
+    }
+    return parseIsoMillis(s, zone);
+  }
+  const month0 = monthIndex(s.slice(0, 3));
+  if (month0 === undefined || s.charCodeAt(3) !== 32) return undefined;
+  const p = readMonthDayParts(s, 0, month0);
+  if (p === undefined) return undefined;
+  const year = p.year ?? inferYear(month0, receivedAt);
+  if (year === undefined) return undefined;
+  const zoneText = s.slice(p.end).trim();
+  if (zoneText === '') return wallToUtc(zone, year, month0, p.day, p.hour, p.minute, p.second, p.millis);
+  return wallInNamedZone(zoneText, year, month0, p.day, p.hour, p.minute, p.second, p.millis);
+}
+
+/** The time of a syslog header in front of `CEF:`/`LEEF:`, or null when there is none (or it is unreadable). */
+export function headerTime(prefix: string, zone: string, receivedAt: Date): number | null {
+  if (prefix.trim() === '') return null;
+  const header = readSyslogHeader(prefix, zone, receivedAt);
+  return typeof header === 'string' ? null : header.ms;
+}
+
+// ------------------------------------------------------------------------ Java SimpleDateFormat subset
+
+type Step =
+  | { kind: 'lit'; text: string }
+  | { kind: 'num'; field: 'y' | 'M' | 'd' | 'H' | 'h' | 'k' | 'K' | 'm' | 's' | 'S'; width: number; fixed: boolean }
+  | { kind: 'monthName' }
+  | { kind: 'ampm' }
+  | { kind: 'dayName' }
+  | { kind: 'zone'; letter: 'z' | 'Z' | 'X' };
+
+const NUMERIC_LETTERS = 'yMdHhkKmsS';
+const MONTH_NAMES: readonly string[] = [
+  'jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec',
+];
+const compiled = new Map<string, Step[] | string>();
+
+/**
+ * Compiles a `java.text.SimpleDateFormat` pattern (`yyyy-MM-dd'T'HH:mm:ss.SSSZ`, `MMM dd yyyy HH:mm:ss z`)
+ * into steps; a reason string for letters outside the supported subset (y M d H h k K m s S a E z Z X).
+ * Cached: LEEF sends the pattern with every event.
+ */
+function compilePattern(pattern: string): Step[] | string {
+  const cached = compiled.get(pattern);
+  if (cached !== undefined) return cached;
+  const steps: Step[] = [];
+  let error: string | null = null;
+  for (let i = 0; i < pattern.length && error === null;) {
+    const ch = pattern[i] ?? '';
+    if (ch === "'") {
+      const close = pattern.indexOf("'", i + 1);
+      if (close === -1) {
+        error = 'unterminated quote in devTimeFormat';
+        break;
+      }
+      steps.push({ kind: 'lit', text: close === i + 1 ? "'" : pattern.slice(i + 1, close) });
+      i = close + 1;
+      continue;
+    }
+    if (!/[A-Za-z]/.test(ch)) {
+      steps.push({ kind: 'lit', text: ch });
+      i++;
+      continue;
+    }
+    let j = i;
+    while (pattern[j] === ch) j++;
+    const width = j - i;
+    if (ch === 'M' && width >= 3) steps.push({ kind: 'monthName' });
+    else if (NUMERIC_LETTERS.includes(ch)) {
+      steps.push({ kind: 'num', field: ch as 'y', width, fixed: false });
+    } else if (ch === 'a') steps.push({ kind: 'ampm' });
+    else if (ch === 'E') steps.push({ kind: 'dayName' });
+    else if (ch === 'z' || ch === 'Z' || ch === 'X') steps.push({ kind: 'zone', letter: ch });
+    else error = `unsupported devTimeFormat letter ${ch}`;
+    i = j;
+  }
+  // Adjacent numeric fields (yyyyMMdd) can only be told apart by their widths.
+  for (let k = 0; k + 1 < steps.length; k++) {
+    const step = steps[k];
+    if (step?.kind === 'num' && steps[k + 1]?.kind === 'num') step.fixed = true;
+  }
+  const result = error ?? steps;
+  if (compiled.size > 100) compiled.clear();
+  compiled.set(pattern, result);
+  return result;
+}
+
+/** `text` read with a SimpleDateFormat `pattern` → epoch ms; a reason string when it does not fit. */
+export function parseWithJavaPattern(text: string, pattern: string, zone: string, receivedAt: Date): number | string {
+  const steps = compilePattern(pattern);
+  if (typeof steps === 'string') return steps;
+  let year: number | undefined;
+  let month0 = 0;
+  let day = 1;
+  let hour = 0;
+  let hour12 = -1;
+  let pm: boolean | null = null;
+  let minute = 0;
+  let second = 0;
+  let millis = 0;
+  let zoneText: string | null = null;
+  let i = 0;
+  const bad = `devTime does not match devTimeFormat ${pattern}`;
+  for (const step of steps) {
+    switch (step.kind) {
+      case 'lit':
+        if (!text.startsWith(step.text, i)) return bad;
+        i += step.text.length;
+        break;
+      case 'num': {
+        const max = step.fixed ? step.width : step.field === 'y' ? 4 : step.field === 'S' ? 9 : 2;
+        const start = i;
+        while (i < text.length && i - start < max && text.charCodeAt(i) >= 48 && text.charCodeAt(i) <= 57) i++;
+        const len = i - start;
+        if (len === 0 || (step.fixed && len !== step.width)) return bad;
+        const n = digitsAt(text, start, len);
+        if (step.field === 'y') year = len <= 2 ? 2000 + n : n;
+        else if (step.field === 'M') month0 = n - 1;
+        else if (step.field === 'd') day = n;
+        else if (step.field === 'H') hour = n;
+        else if (step.field === 'k') hour = n === 24 ? 0 : n;
+        else if (step.field === 'h') hour12 = n === 12 ? 0 : n;
+        else if (step.field === 'K') hour12 = n;
+        else if (step.field === 'm') minute = n;
+        else if (step.field === 's') second = n;
+        else millis = len >= 3 ? digitsAt(text, start, 3) : n * (len === 1 ? 100 : 10);
+        break;
+      }
+      case 'monthName': {
+        const idx = MONTH_NAMES.indexOf(text.slice(i, i + 3).toLowerCase());
+        if (idx === -1) return bad;
+        month0 = idx;
+        i += 3;
+        while (i < text.length && /[a-zA-Z.]/.test(text[i] ?? '')) i++;
+        break;
+      }
+      case 'dayName':
+        if (!/[a-zA-Z]/.test(text[i] ?? '')) return bad;
+        while (i < text.length && /[a-zA-Z.]/.test(text[i] ?? '')) i++;
+        break;
+      case 'ampm': {
+        const word = text.slice(i, i + 2).toUpperCase();
+        if (word !== 'AM' && word !== 'PM') return bad;
+        pm = word === 'PM';
+        i += 2;
+        break;
+      }
+      case 'zone': {
+        const start = i;
+        while (i < text.length && text.charCodeAt(i) !== 32) i++;
+        zoneText = text.slice(start, i);
+        if (zoneText === '') return bad;
+        break;
+      }
+    }
+  }
+  if (i !== text.length) return bad;
+  if (hour12 !== -1) {
+    if (pm === null || hour12 > 11) return bad;
+    hour = hour12 + (pm ? 12 : 0);
+  }
+  year ??= inferYear(month0, receivedAt);
+  if (year === undefined) return bad;
+  const ms = zoneText === null
+    ? wallToUtc(zone, year, month0, day, hour, minute, second, millis)
+    : wallInNamedZone(zoneText, year, month0, day, hour, minute, second, millis);
+  return ms === undefined ? bad : ms;
+}
