@@ -6,6 +6,7 @@ import type { Logger } from '@shadow-ai/core';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandling } from './errors.ts';
 import { catalogRouter } from './routes/catalog.router.ts';
+import { eventsRouter } from './routes/events.router.ts';
 import { findingsRouter } from './routes/findings.router.ts';
 import { identityRouter } from './routes/identity.router.ts';
 import { ingestRouter } from './routes/ingest.router.ts';
@@ -46,5 +47,6 @@ export async function buildServer(deps: ApiDeps, log: Logger): Promise<FastifyIn
   await app.register(ingestRouter(deps));
   await app.register(catalogRouter(deps));
   await app.register(identityRouter(deps));
+  await app.register(eventsRouter(deps));
   return base;
 }

@@ -98,6 +98,11 @@ export const appSchema = z.strictObject({
   homepage: z.url(),
   domains: z.array(domainSchema).min(1),
   signatures: z.array(signatureSchema).default([]),
+  /**
+   * Autonomous systems that serve only this app's provider: lets IP-only logs (flows, firewall) be
+   * classified by the destination's ASN when there is no host. Only for ASNs the provider alone uses.
+   */
+  asns: z.array(z.number().int().positive().max(4294967295)).default([]),
   /** Where the domains and facts were checked. */
   references: z.array(z.url()).min(1),
   risk: riskSchema.default(riskSchema.parse({})),

@@ -16,6 +16,7 @@ export function lintApps(files: LoadedFiles): CatalogFileError[] {
   const problems: CatalogFileError[] = [...files.errors];
   const ids = new Map<string, string>();
   const hosts = new Map<string, string>();
+  const asnOwners = new Map<number, string>();
 
   for (const { file, app } of files.apps) {
     const add = (message: string) => problems.push({ file, message });
@@ -40,6 +41,12 @@ export function lintApps(files: LoadedFiles): CatalogFileError[] {
       if (d.match === 'suffix' && SHARED_INFRASTRUCTURE.has(d.host)) {
         add(`domain ${d.host} is shared infrastructure: list specific hosts with match "exact"`);
       }
+    }
+
+    for (const asn of app.asns) {
+      const owner = asnOwners.get(asn);
+      if (owner && owner !== app.id) add(`AS${asn} is already claimed by ${owner}`);
+      asnOwners.set(asn, app.id);
     }
 
     for (const [i, s] of app.signatures.entries()) {

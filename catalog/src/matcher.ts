@@ -1,7 +1,7 @@
 import type { Activity, CatalogApp } from './app.schema.ts';
 import { isIpLiteral, normalizeHost } from './host.ts';
 
-export type MatchedBy = 'exact' | 'pattern' | 'suffix' | 'signature';
+export type MatchedBy = 'exact' | 'pattern' | 'suffix' | 'signature' | 'asn';
 
 export interface CatalogMatch {
   app: CatalogApp;
@@ -18,6 +18,8 @@ export interface MatchRequest {
   userAgent?: string | null;
   /** DNS events cannot carry a path, so a plain match reports activity `dns` rather than `access`. */
   kind?: string | null;
+  /** the destination's autonomous system, when enrichment knows it: used only when there is no host */
+  destAsn?: number | null;
 }
 
 interface CompiledSignature {
@@ -45,6 +47,7 @@ export class Matcher {
   /** pattern entries by their literal last two labels, e.g. `amazonaws.com` */
   private readonly patterns = new Map<string, { re: RegExp; entry: HostEntry }[]>();
   private readonly signatures = new Map<string, CompiledSignature[]>();
+  private readonly asns = new Map<number, CatalogApp>();
 
   constructor(apps: readonly CatalogApp[]) {
     for (const app of apps) {
@@ -58,6 +61,7 @@ export class Matcher {
           this.patterns.set(anchor, list);
         } else (d.match === 'exact' ? this.exact : this.suffix).set(d.host, entry);
       }
+      for (const asn of app.asns) this.asns.set(asn, app);
       for (const s of app.signatures) {
         const list = this.signatures.get(s.host) ?? [];
         list.push({
@@ -93,9 +97,11 @@ export class Matcher {
   }
 
   match(req: MatchRequest): CatalogMatch | null {
-    if (!req.host) return null;
-    const host = normalizeHost(req.host);
-    if (!host || isIpLiteral(host)) return null;
+    const host = req.host ? normalizeHost(req.host) : null;
+    if (!host || isIpLiteral(host)) {
+      const app = req.destAsn ? this.asns.get(req.destAsn) : undefined;
+      return app ? { app, activity: req.kind === 'dns' ? 'dns' : 'access', matchedBy: 'asn', domain: `AS${req.destAsn}` } : null;
+    }
     const found = this.lookupHost(host);
     if (!found) return null;
     const plain: Activity = req.kind === 'dns' ? 'dns' : 'access';

@@ -17,9 +17,10 @@ export function principalOf(event: NormalizedEvent): string | null {
 
 /** `catalog.current` is read per event, so custom apps added at run time classify the next event. */
 export function createClassifyStep(deps: { catalog: CatalogRef }) {
-  return function classifyStep(event: NormalizedEvent): ClassifiedEvent | null {
+  return function classifyStep(event: NormalizedEvent, destAsn: number | null = null): ClassifiedEvent | null {
     const catalog = deps.catalog.current;
     const match = catalog.matcher.match({
+      destAsn,
       host: event.host,
       url: event.url,
       method: event.method,

@@ -32,6 +32,9 @@ export interface EventRow {
   signals: string[];
   candidate_score: number;
   catalog_version: string;
+  dest_asn?: number | null;
+  dest_as_org?: string | null;
+  dest_country?: string | null;
 }
 
 /** A row for an AI app event, or (with `candidate`) for an event to an unknown host with AI signals. */

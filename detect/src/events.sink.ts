@@ -6,6 +6,16 @@ import { toClickHouseTime, type NormalizedEvent } from '@shadow-ai/core';
 import type { ClassifyStep } from './classify.step.ts';
 import { candidateSignals } from './candidates.step.ts';
 import { toEventRow, type EventRow } from './event-rows.ts';
+import type { DestIpEnricher, DestIpInfo } from './enrich/dest-ip.enricher.ts';
+
+function withDest(row: EventRow, dest: DestIpInfo | null): EventRow {
+  if (dest) {
+    row.dest_asn = dest.asn;
+    row.dest_as_org = dest.asOrg;
+    row.dest_country = dest.country;
+  }
+  return row;
+}
 
 export interface StoreSink extends EventSink {
   storeDeadLetters(letters: DeadLetter[]): Promise<void>;
@@ -22,6 +32,8 @@ export function createStoreSink(deps: {
   catalog: CatalogRef;
   /** identity enrichment (user from IP leases, user normalisation) applied before classification */
   enrich?: (event: NormalizedEvent) => NormalizedEvent;
+  /** AS number/organisation and country of the destination IP */
+  destIp?: DestIpEnricher | null;
   onStored?: (principal: string, appId: string) => void;
 }): StoreSink {
   const { client, classify } = deps;
@@ -31,14 +43,15 @@ export function createStoreSink(deps: {
       let stored = 0;
       for (const original of events) {
         const source = deps.enrich ? { ...original, event: deps.enrich(original.event) } : original;
-        const c = classify(source.event);
+        const dest = deps.destIp && source.event.destIp ? deps.destIp.lookup(source.event.destIp) : null;
+        const c = classify(source.event, dest?.asn ?? null);
         if (c) {
-          rows.push(toEventRow(source, c));
+          rows.push(withDest(toEventRow(source, c), dest));
           stored++;
           continue;
         }
         const candidate = candidateSignals(source.event);
-        if (candidate) rows.push(toEventRow(source, { candidate, catalogVersion: deps.catalog.current.version }));
+        if (candidate) rows.push(withDest(toEventRow(source, { candidate, catalogVersion: deps.catalog.current.version }), dest));
       }
       if (rows.length === 0) return { stored: 0, candidates: 0 };
       await client.insert({ table: 'events', values: rows, format: 'JSONEachRow' });

@@ -6,3 +6,4 @@ export * from './events.sink.ts';
 export * from './findings.detector.ts';
 export * from './sanctions.ts';
 export * from './identity.ts';
+export * from './enrich/dest-ip.enricher.ts';

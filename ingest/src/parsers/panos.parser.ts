@@ -62,7 +62,7 @@ function parsePanos(rawLine: string, zone: string | undefined): ParseResult {
   const start = line.lastIndexOf(' ', comma) + 1;
   const f = splitCsv(line, start, ',', SPLIT_FIELDS, stop);
   if (typeof f === 'string') return rejected(f);
-  if (f.length <= F.action) return rejected('too few fields for a PAN-OS log');
+  if (f.length <= F.subtype) return rejected('too few fields for a PAN-OS log');
 
   const type = f[F.type];
   const isTraffic = type === 'TRAFFIC';

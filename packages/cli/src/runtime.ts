@@ -2,7 +2,7 @@ import { buildServer } from '@shadow-ai/api';
 import { loadCatalog } from '@shadow-ai/catalog';
 import { createStore, migrate, type Store } from '@shadow-ai/clickhouse';
 import { createLogger, createMetrics, type Config, type Logger } from '@shadow-ai/core';
-import { createClassifyStep, createStoreSink, CustomApps, FindingsDetector, IdentityMap, Sanctions } from '@shadow-ai/detect';
+import { createClassifyStep, createStoreSink, CustomApps, defaultCountryDb, FindingsDetector, IdentityMap, openDestIpEnricher, Sanctions } from '@shadow-ai/detect';
 import { startIdentityConsumer, startLogConsumer, startSyslogListener, type LogConsumer, type SyslogListener } from '@shadow-ai/ingest';
 import { createKafka } from '@shadow-ai/kafka';
 import type { FastifyInstance } from 'fastify';
@@ -40,12 +40,17 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
   await identity.load();
   identity.startPolling(30_000);
 
+  const countryDb = config.GEOIP_COUNTRY_DB === 'off' ? undefined : config.GEOIP_COUNTRY_DB === 'bundled' ? (defaultCountryDb() ?? undefined) : config.GEOIP_COUNTRY_DB;
+  const destIp =
+    config.GEOIP_ASN_DB || countryDb ? await openDestIpEnricher({ asnDb: config.GEOIP_ASN_DB, countryDb }) : null;
+
   const detector = new FindingsDetector({ client: store.client, sanctions, log, metrics });
   const sink = createStoreSink({
     client: store.client,
     catalog,
     classify: createClassifyStep({ catalog }),
     enrich: (e) => identity.enrich(e),
+    destIp,
     onStored: (user, appId) => detector.touch(user, appId),
   });
   await detector.evaluateAll();
@@ -105,6 +110,7 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
         await detector.stop();
         customApps.stop();
         identity.stop();
+        destIp?.close();
         await store.close();
         log.info('shadow-ai stopped');
       })();

@@ -104,6 +104,10 @@ export const configSchema = z.object({
   IDENTITY_DEFAULT_TTL_MS: z.coerce.number().int().positive().default(10 * 3600_000),
   /** Kafka topic of identity events (leases, logons) as JSON lines; consumed when KAFKA_BROKERS is set. */
   KAFKA_IDENTITY_TOPIC: z.string().default('identity-events'),
+  /** GeoLite2-ASN-shaped MMDB file for the AS number/organisation of destination IPs. */
+  GEOIP_ASN_DB: optionalString,
+  /** Country MMDB: a file path, `bundled` (the free database shipped on npm), or `off`. */
+  GEOIP_COUNTRY_DB: z.string().default('bundled'),
   DETECT_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
   /**
    * Test-only fault injection: `exit-after-insert` ends the process right after a Kafka batch is
