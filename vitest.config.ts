@@ -11,6 +11,8 @@ export default defineConfig({
           include: ['**/src/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: [...exclude, '**/*.integration.test.ts'],
           pool: 'forks',
+          // CLI tests start node processes; on a loaded 2-core machine they need more than the default 5 s.
+          testTimeout: 30_000,
         },
       },
       {

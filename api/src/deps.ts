@@ -1,7 +1,9 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { CatalogRef } from '@shadow-ai/catalog';
 import type { Config, Metrics } from '@shadow-ai/core';
-import type { CustomApps, IdentityMap, Sanctions, StoreSink } from '@shadow-ai/detect';
+import type { CustomApps, FindingsDetector, IdentityMap, LiveSanctions, Pseudonymizer, SanctionStore, StoreSink } from '@shadow-ai/detect';
+import type { AuditLog } from './audit.ts';
+import type { AuthDeps } from './auth/auth.plugin.ts';
 
 export interface Readiness {
   ok: boolean;
@@ -15,7 +17,12 @@ export interface ApiDeps {
   catalog: CatalogRef;
   customApps: CustomApps;
   identity: IdentityMap;
-  sanctions: Sanctions;
+  sanctions: LiveSanctions;
+  sanctionStore: SanctionStore;
+  detector: FindingsDetector;
+  audit: AuditLog;
+  auth: AuthDeps;
+  pseudonymizer: Pseudonymizer | null;
   sink: StoreSink;
   metrics: Metrics;
   config: Pick<Config, 'INGEST_MAX_LINE_BYTES' | 'INGEST_MAX_BODY_BYTES' | 'INGEST_TIMEZONE' | 'INGEST_JSON_FIELD_MAP' | 'INGEST_SQUID_LOGFORMAT'>;

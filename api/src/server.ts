@@ -5,6 +5,9 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Logger } from '@shadow-ai/core';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandling } from './errors.ts';
+import { installAuth, type RegisteredRoute } from './auth/auth.plugin.ts';
+import { governanceRouter } from './routes/governance.router.ts';
+import { exportsRouter } from './routes/exports.router.ts';
 import { catalogRouter } from './routes/catalog.router.ts';
 import { eventsRouter } from './routes/events.router.ts';
 import { findingsRouter } from './routes/findings.router.ts';
@@ -26,18 +29,48 @@ export async function buildServer(deps: ApiDeps, log: Logger): Promise<FastifyIn
   base.setValidatorCompiler(validatorCompiler);
   base.setSerializerCompiler(serializerCompiler);
   installErrorHandling(base);
+  // Before any route: every route registered after this must declare its access role.
+  const routes = installAuth(base, deps.auth);
+  base.decorate('registeredRoutes', routes);
+  base.addHook('onSend', async (req, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('x-frame-options', 'DENY');
+    reply.header('referrer-policy', 'no-referrer');
+    if (!req.url.startsWith('/docs')) {
+      reply.header('content-security-policy', "default-src 'none'; frame-ancestors 'none'");
+      reply.header('cache-control', 'no-store');
+    }
+  });
   const app = base.withTypeProvider<ZodTypeProvider>();
 
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', description: 'API key (saw_…), SHADOW_AI_ADMIN_TOKEN, or an OIDC JWT' },
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+        },
+      },
+      security: [{ bearer: [] }, { apiKey: [] }],
       info: {
         title: 'Shadow AI Watch API',
         version: API_VERSION,
         description: 'Findings about unsanctioned AI apps, AI app usage by user and app, and log ingest.',
       },
     },
-    transform: jsonSchemaTransform,
+    // Each operation shows the role it needs; public routes need no credentials.
+    transform: (input) => {
+      const out = jsonSchemaTransform(input);
+      const access = input.route.config?.access;
+      if (access) {
+        const schema = out.schema as Record<string, unknown>;
+        schema['x-required-role'] = access;
+        if (access === 'public') schema.security = [];
+        else schema.description = `${String(schema.description ?? '')}${schema.description ? '\n\n' : ''}Requires role: ${access}.`;
+      }
+      return out;
+    },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
@@ -48,5 +81,14 @@ export async function buildServer(deps: ApiDeps, log: Logger): Promise<FastifyIn
   await app.register(catalogRouter(deps));
   await app.register(identityRouter(deps));
   await app.register(eventsRouter(deps));
+  await app.register(governanceRouter(deps));
+  await app.register(exportsRouter(deps));
   return base;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** every route with the access role it declares (for the authorisation test and the docs) */
+    registeredRoutes: RegisteredRoute[];
+  }
 }

@@ -25,6 +25,12 @@ export class CustomApps {
     private readonly deps: { client: ClickHouseClient; shipped: Catalog; ref: CatalogRef; log: Logger },
   ) {}
 
+  /** When the custom apps last changed (null: never), for outputs that must only change with their inputs. */
+  changedAt(): Date | null {
+    const at = this.lastChange.split('/')[1];
+    return at ? new Date(`${at.replace(' ', 'T')}Z`) : null;
+  }
+
   list(): CatalogApp[] {
     return this.deps.ref.current.customApps;
   }

@@ -7,6 +7,7 @@ import type { ClassifyStep } from './classify.step.ts';
 import { candidateSignals } from './candidates.step.ts';
 import { toEventRow, type EventRow } from './event-rows.ts';
 import type { DestIpEnricher, DestIpInfo } from './enrich/dest-ip.enricher.ts';
+import type { Pseudonymizer } from './pseudonymizer.ts';
 
 function withDest(row: EventRow, dest: DestIpInfo | null): EventRow {
   if (dest) {
@@ -34,6 +35,8 @@ export function createStoreSink(deps: {
   enrich?: (event: NormalizedEvent) => NormalizedEvent;
   /** AS number/organisation and country of the destination IP */
   destIp?: DestIpEnricher | null;
+  /** pseudonymisation mode: identities stored as keyed hashes */
+  pseudonymizer?: Pseudonymizer | null;
   onStored?: (principal: string, appId: string) => void;
 }): StoreSink {
   const { client, classify } = deps;
@@ -54,6 +57,16 @@ export function createStoreSink(deps: {
         if (candidate) rows.push(withDest(toEventRow(source, { candidate, catalogVersion: deps.catalog.current.version }), dest));
       }
       if (rows.length === 0) return { stored: 0, candidates: 0 };
+      const p = deps.pseudonymizer;
+      if (p) {
+        for (const r of rows) {
+          r.user = p.pseudonym(r.user);
+          if (r.user_raw !== null) r.user_raw = p.pseudonym(r.user_raw);
+          if (r.src_ip !== null) r.src_ip = p.pseudonym(r.src_ip);
+        }
+        // The names behind new pseudonyms are stored before the events that carry them.
+        await p.flush();
+      }
       await client.insert({ table: 'events', values: rows, format: 'JSONEachRow' });
       if (deps.onStored) for (const r of rows) if (r.app_id !== '') deps.onStored(r.user, r.app_id);
       return { stored, candidates: rows.length - stored };

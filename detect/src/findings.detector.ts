@@ -93,7 +93,8 @@ export class FindingsDetector {
       const batch = this.touched;
       this.touched = new Map();
       try {
-        const apps = [...batch.keys()].filter((a) => this.deps.sanctions.isUnsanctioned(a));
+        // Not filtered by sanction here: a sanction scoped to users makes the answer differ per user.
+        const apps = [...batch.keys()];
         const users = [...new Set([...batch.values()].flatMap((s) => [...s]))];
         if (apps.length > 0) await this.evaluate({ apps, users });
       } catch (err) {
@@ -123,7 +124,7 @@ export class FindingsDetector {
        GROUP BY user, app_id`,
       filter ?? {},
     );
-    const candidates = totals.filter((t) => sanctions.isUnsanctioned(t.app_id));
+    const candidates = totals.filter((t) => sanctions.isUnsanctioned(t.app_id, t.user));
     if (candidates.length === 0) return 0;
     const ids = candidates.map((t) => findingId('unsanctioned-app', t.user, t.app_id));
     const existing = new Map(
@@ -141,7 +142,7 @@ export class FindingsDetector {
       const id = ids[i]!;
       const requests = Number(t.requests);
       const bytesOut = Number(t.bytes_out);
-      const sanction = sanctions.statusOf(t.app_id);
+      const sanction = sanctions.statusOf(t.app_id, t.user);
       const prev = existing.get(id);
       if (prev && Number(prev.requests) === requests && prev.last_seen === t.last_seen && prev.sanction === sanction) return;
       rows.push({

@@ -7,3 +7,7 @@ export * from './findings.detector.ts';
 export * from './sanctions.ts';
 export * from './identity.ts';
 export * from './enrich/dest-ip.enricher.ts';
+export * from './sanctions.store.ts';
+export * from './pseudonymizer.ts';
+export * from './exports/exports.ts';
+export * from './exports/enforcement.ts';

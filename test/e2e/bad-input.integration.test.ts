@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumeAll, createTopics, produceLines, testKafkaBrokers } from '../support/kafka-admin.ts';
 import { squidLine } from '../support/log-lines.ts';
-import { eventually, getJson, removeDir, startService, tempDir, type Service } from '../support/service.ts';
+import { authFetch, eventually, getJson, removeDir, startService, tempDir, type Service } from '../support/service.ts';
 
 const AT = new Date('2026-11-22T12:00:00.000Z');
 const good = (user: string, host: string) => squidLine({ user, clientIp: '10.3.0.1', host, bytes: 321, at: AT });
@@ -70,7 +70,7 @@ describe('bad input is dead-lettered with a reason, counted, and never stops the
     }, 60_000, 'good lines stored');
     expect(apps.size).toBe(2);
     expect((await getJson<{ status: string }>(`${service.url}/healthz`)).body.status).toBe('ok');
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    const metrics = await (await authFetch(`${service.url}/metrics`)).text();
     expect(metricValue(metrics, 'shadow_ai_dead_letters_total', 'source="kafka",destination="kafka"')).toBe(junk.length + 1);
     expect(metricValue(metrics, 'shadow_ai_ingest_lines_total', 'source="kafka",format="squid",outcome="rejected"')).toBe(junk.length + 1);
   });
@@ -81,19 +81,19 @@ describe('bad input is dead-lettered with a reason, counted, and never stops the
       Buffer.from([0xc3, 0x28, 0x0a]),
       Buffer.from(`${good('fay', 'api.openai.com')}\n`),
     ]);
-    const res = await fetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
+    const res = await authFetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body, headers: { 'content-type': 'text/plain' } });
     expect(res.status).toBe(200);
     const out = (await res.json()) as { parsed: number; stored: number; rejected: number; rejects: { line: number; reason: string }[] };
     expect(out).toMatchObject({ parsed: 2, stored: 2, rejected: 2 });
     expect(out.rejects.map((r) => r.line)).toEqual([2, 3]);
     expect(out.rejects[1]!.reason).toBe('invalid UTF-8');
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    const metrics = await (await authFetch(`${service.url}/metrics`)).text();
     expect(metricValue(metrics, 'shadow_ai_dead_letters_total', 'source="http",destination="table"')).toBe(2);
   });
 
   it('does not count an HTTP batch twice when it is sent again', async () => {
     const lines = [good('gus', 'chatgpt.com'), good('gus', 'chatgpt.com'), good('gus', 'claude.ai')].join('\n');
-    const post = () => fetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: lines, headers: { 'idempotency-key': `retry-${run}` } });
+    const post = () => authFetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: lines, headers: { 'idempotency-key': `retry-${run}` } });
     const first = (await (await post()).json()) as { stored: number; skipped: number };
     const second = (await (await post()).json()) as { stored: number; skipped: number };
     expect(first).toMatchObject({ stored: 3, skipped: 0 });
@@ -104,7 +104,7 @@ describe('bad input is dead-lettered with a reason, counted, and never stops the
 
   it('detects the format of an HTTP batch sent to /v1/ingest/auto, and applies its time zone', async () => {
     const line = '25-Nov-2026 10:00:00.000 queries: info: client @0x1 10.3.0.9#5353 (claude.ai): query: claude.ai IN A + (10.0.0.53)';
-    const res = await fetch(`${service.url}/v1/ingest/auto?timeZone=Europe/Berlin`, { method: 'POST', body: line });
+    const res = await authFetch(`${service.url}/v1/ingest/auto?timeZone=Europe/Berlin`, { method: 'POST', body: line });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ format: 'bind', stored: 1 });
     const f = await eventually(async () => {
@@ -113,19 +113,19 @@ describe('bad input is dead-lettered with a reason, counted, and never stops the
     }, 30_000, 'finding');
     // 10:00 in Berlin (CET) is 09:00 UTC.
     expect(f.firstSeen).toBe('2026-11-25T09:00:00.000Z');
-    const none = await fetch(`${service.url}/v1/ingest/auto`, { method: 'POST', body: 'nothing recognisable here\n' });
+    const none = await authFetch(`${service.url}/v1/ingest/auto`, { method: 'POST', body: 'nothing recognisable here\n' });
     expect(none.status).toBe(400);
-    const badZone = await fetch(`${service.url}/v1/ingest/bind?timeZone=Mars/Base`, { method: 'POST', body: line });
+    const badZone = await authFetch(`${service.url}/v1/ingest/bind?timeZone=Mars/Base`, { method: 'POST', body: line });
     expect(badZone.status).toBe(400);
   });
 
   it('answers bad ingest requests with a JSON error and the right status', async () => {
-    const unknown = await fetch(`${service.url}/v1/ingest/no-such-format`, { method: 'POST', body: 'x' });
+    const unknown = await authFetch(`${service.url}/v1/ingest/no-such-format`, { method: 'POST', body: 'x' });
     expect(unknown.status).toBe(400);
     expect(((await unknown.json()) as { error: string }).error).toBe('unknown_format');
-    const empty = await fetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: '' });
+    const empty = await authFetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: '' });
     expect(empty.status).toBe(400);
-    const tooBig = await fetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: Buffer.alloc(33 * 1024 * 1024, 0x61) });
+    const tooBig = await authFetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: Buffer.alloc(33 * 1024 * 1024, 0x61) });
     expect(tooBig.status).toBe(413);
     expect(((await tooBig.json()) as { error: string }).error).toBe('payload_too_large');
   });

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { squidLine } from '../support/log-lines.ts';
-import { eventually, getJson, removeDir, startService, tempDir, type Service } from '../support/service.ts';
+import { authFetch, eventually, getJson, removeDir, startService, tempDir, type Service } from '../support/service.ts';
 
 const AT = new Date('2026-11-23T09:00:00.000Z');
 
@@ -18,7 +18,7 @@ interface Candidate {
 
 describe('catalog API and discovery of unknown AI services', () => {
   const post = (path: string, body: unknown) =>
-    fetch(`${service.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    authFetch(`${service.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const dir = tempDir('catalog');
   let service: Service;
 
@@ -36,7 +36,7 @@ describe('catalog API and discovery of unknown AI services', () => {
       squidLine({ user: 'hana', clientIp: '10.4.0.9', host: 'www.wikipedia.org', bytes: 10, at: AT }),
       squidLine({ user: 'hana', clientIp: '10.4.0.9', host: 'chatgpt.com', bytes: 10, at: AT }),
     ];
-    const res = await fetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: lines.join('\n') });
+    const res = await authFetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: lines.join('\n') });
     expect(res.status).toBe(200);
   });
 
@@ -78,7 +78,7 @@ describe('catalog API and discovery of unknown AI services', () => {
     expect(after.version).not.toBe(before.version);
 
     const line = `10.4.0.9 - judy [23/Nov/2026:10:00:00 +0000] "POST https://llm.acme-internal.example/v1/chat/completions HTTP/1.1" 200 700 "-" "curl/8.5" TCP_MISS:HIER_DIRECT`;
-    expect((await fetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: line })).status).toBe(200);
+    expect((await authFetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: line })).status).toBe(200);
     const apps = (await getJson<{ items: { appId: string; requests: number; users: number }[] }>(`${service.url}/v1/apps`)).body.items;
     expect(apps.find((a) => a.appId === 'custom-llm-acme-internal-example')).toMatchObject({ requests: 1, users: 1 });
 
@@ -104,7 +104,7 @@ describe('catalog API and discovery of unknown AI services', () => {
       references: ['https://bot.acme-internal.example'],
     };
     const put = (id: string, body: unknown) =>
-      fetch(`${service.url}/v1/catalog/custom-apps/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      authFetch(`${service.url}/v1/catalog/custom-apps/${id}`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     expect((await put(app.id, app)).status).toBe(200);
     const clash = await put('custom-clash', { ...app, id: 'custom-clash', domains: [{ host: 'chatgpt.com', match: 'exact' }] });
     expect(clash.status).toBe(409);
@@ -114,8 +114,8 @@ describe('catalog API and discovery of unknown AI services', () => {
     expect((await put('chatgpt', { ...app, id: 'chatgpt' })).status).toBe(400);
     const list = (await getJson<{ items: { id: string }[] }>(`${service.url}/v1/catalog/custom-apps`)).body.items.map((a) => a.id);
     expect(list.sort()).toEqual(['custom-llm-acme-internal-example', 'custom-research-bot']);
-    expect((await fetch(`${service.url}/v1/catalog/custom-apps/custom-research-bot`, { method: 'DELETE' })).status).toBe(204);
-    expect((await fetch(`${service.url}/v1/catalog/custom-apps/custom-research-bot`, { method: 'DELETE' })).status).toBe(404);
+    expect((await authFetch(`${service.url}/v1/catalog/custom-apps/custom-research-bot`, { method: 'DELETE' })).status).toBe(204);
+    expect((await authFetch(`${service.url}/v1/catalog/custom-apps/custom-research-bot`, { method: 'DELETE' })).status).toBe(404);
   });
 
   it('serves the catalog with risk scores, filters and cursor pages', async () => {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createTopics, kafkaClient, produceLines, testKafkaBrokers } from '../support/kafka-admin.ts';
 import { packLines, squidLine, type ProxyRequest } from '../support/log-lines.ts';
-import { eventually, getJson, removeDir, startService, tempDir } from '../support/service.ts';
+import { authFetch, eventually, getJson, removeDir, startService, tempDir } from '../support/service.ts';
 
 const T0 = Date.parse('2026-11-21T08:00:00.000Z');
 
@@ -74,7 +74,7 @@ describe('crash between the store insert and the offset commit', () => {
       expect(new Map(final.map((a) => [a.appId, a.requests]))).toEqual(expected);
       const bytes = final.reduce((s, a) => s + a.bytesIn, 0);
       expect(bytes).toBe(requests.reduce((s, r) => s + r.bytes, 0));
-      const metrics = await (await fetch(`${service.url}/metrics`)).text();
+      const metrics = await (await authFetch(`${service.url}/metrics`)).text();
       const skipped = /shadow_ai_ingest_lines_total\{source="kafka",format="squid",outcome="skipped_replay"\} (\d+)/.exec(metrics);
       expect(Number(skipped?.[1] ?? 0)).toBeGreaterThan(0);
     } finally {

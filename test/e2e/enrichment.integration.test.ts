@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeMmdb } from '../support/mmdb/mmdb-writer.ts';
 import { squidLine } from '../support/log-lines.ts';
-import { getJson, removeDir, startService, tempDir, type Service } from '../support/service.ts';
+import { authFetch, getJson, removeDir, startService, tempDir, type Service } from '../support/service.ts';
 
 interface AiEvent {
   appId: string;
@@ -36,7 +36,7 @@ describe('destination enrichment (MMDB) and ASN-based classification', () => {
 
   it('stores the AS number, organisation and country of the destination with each event', async () => {
     const line = squidLine({ user: 'kim', clientIp: '10.5.0.1', host: 'claude.ai', bytes: 10, at: new Date('2026-11-24T08:00:00Z') });
-    expect((await fetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: line })).status).toBe(200);
+    expect((await authFetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: line })).status).toBe(200);
     const events = (await getJson<{ items: AiEvent[] }>(`${service.url}/v1/events?user=kim`)).body.items;
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ appId: 'claude', destIp: '203.0.113.10', destAsn: 64500, destAsOrg: 'EXAMPLE-AI-NET', destCountry: 'NL' });
@@ -44,7 +44,7 @@ describe('destination enrichment (MMDB) and ASN-based classification', () => {
   });
 
   it("classifies IP-only traffic by the ASN of an app's provider", async () => {
-    const put = await fetch(`${service.url}/v1/catalog/custom-apps/custom-example-ai`, {
+    const put = await authFetch(`${service.url}/v1/catalog/custom-apps/custom-example-ai`, {
       method: 'PUT',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -61,7 +61,7 @@ describe('destination enrichment (MMDB) and ASN-based classification', () => {
     });
     expect(put.status).toBe(200);
     const line = squidLine({ user: 'lee', clientIp: '10.5.0.2', host: '203.0.113.10', bytes: 10, at: new Date('2026-11-24T08:01:00Z') });
-    await fetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: line });
+    await authFetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: line });
     const events = (await getJson<{ items: AiEvent[] }>(`${service.url}/v1/events?user=lee`)).body.items;
     expect(events.map((e) => [e.appId, e.matchedBy])).toEqual([['custom-example-ai', 'asn']]);
   });
@@ -70,7 +70,7 @@ describe('destination enrichment (MMDB) and ASN-based classification', () => {
     const lines = Array.from({ length: 5 }, (_, i) =>
       squidLine({ user: 'max', clientIp: '10.5.0.3', host: 'chatgpt.com', bytes: i, at: new Date(Date.parse('2026-11-24T09:00:00Z') + i * 1000) }),
     );
-    await fetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: lines.join('\n') });
+    await authFetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: lines.join('\n') });
     const seen: number[] = [];
     let cursor: string | null = null;
     do {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumeAll, createTopics, produceLines, testKafkaBrokers } from '../support/kafka-admin.ts';
 import { bindLine, squidLine } from '../support/log-lines.ts';
-import { eventually, getJson, removeDir, startService, tempDir, type Service } from '../support/service.ts';
+import { authFetch, eventually, getJson, removeDir, startService, tempDir, type Service } from '../support/service.ts';
 
 const at = (iso: string) => new Date(iso);
 
@@ -40,7 +40,7 @@ describe('identity enrichment: IP leases attribute DNS events to users by event 
 
   it('attributes 10:05 to alice (lease 10:00–11:00) and 11:05 to bob (lease from 11:00), from an API upload', async () => {
     const csv = ['ip,user,from,to', '10.8.0.5,CORP\\Alice,2026-11-24T10:00:00Z,2026-11-24T11:00:00Z', '10.8.0.5,bob@corp.example,2026-11-24T11:00:00Z,'].join('\n');
-    const up = await fetch(`${service.url}/v1/identity/leases`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv });
+    const up = await authFetch(`${service.url}/v1/identity/leases`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: csv });
     expect(up.status).toBe(200);
     expect(await up.json()).toMatchObject({ stored: 2 });
     const lookup = (t: string) => getJson<{ user: string | null }>(`${service.url}/v1/identity/lookup?ip=10.8.0.5&at=${t}`);
@@ -53,7 +53,7 @@ describe('identity enrichment: IP leases attribute DNS events to users by event 
       bindLine({ clientIp: '10.8.0.5', name: 'claude.ai', at: at('2026-11-24T11:05:00Z') }),
       bindLine({ clientIp: '10.8.0.5', name: 'claude.ai', at: at('2026-11-24T09:00:00Z') }),
     ];
-    await fetch(`${service.url}/v1/ingest/bind`, { method: 'POST', body: lines.join('\n') });
+    await authFetch(`${service.url}/v1/ingest/bind`, { method: 'POST', body: lines.join('\n') });
     expect(await usage('alice')).toEqual({ chatgpt: 1 });
     expect(await usage('bob')).toEqual({ claude: 1 });
     // Before any lease the address itself is the identity.
@@ -62,7 +62,7 @@ describe('identity enrichment: IP leases attribute DNS events to users by event 
 
   it('normalises user names so CORP\\alice, alice@corp.example and Alice are one user', async () => {
     const line = (user: string) => squidLine({ user, clientIp: '10.8.0.9', host: 'poe.com', bytes: 1, at: at('2026-11-24T12:00:00Z') });
-    await fetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: [line('CORP%5Calice'), line('alice@corp.example'), line('Alice')].join('\n') });
+    await authFetch(`${service.url}/v1/ingest/squid`, { method: 'POST', body: [line('CORP%5Calice'), line('alice@corp.example'), line('Alice')].join('\n') });
     expect((await usage('alice')).poe).toBe(3);
   });
 
@@ -89,13 +89,13 @@ describe('identity enrichment: IP leases attribute DNS events to users by event 
   });
 
   it('rejects bad lease uploads with the reasons', async () => {
-    const bad = await fetch(`${service.url}/v1/identity/leases`, {
+    const bad = await authFetch(`${service.url}/v1/identity/leases`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify([{ ip: '999.1.1.1', user: 'x', from: 'yesterday' }]),
     });
     expect(bad.status).toBe(400);
-    const csv = await fetch(`${service.url}/v1/identity/leases`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: '10.0.0.1\n' });
+    const csv = await authFetch(`${service.url}/v1/identity/leases`, { method: 'POST', headers: { 'content-type': 'text/csv' }, body: '10.0.0.1\n' });
     expect(csv.status).toBe(400);
     expect(((await csv.json()) as { message: string }).message).toContain('line 1: expected ip,user,from');
   });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTopics, produceLines, testKafkaBrokers } from '../support/kafka-admin.ts';
 import { bindLine, packLines, squidLine, type ProxyRequest } from '../support/log-lines.ts';
-import { eventually, getJson, removeDir, startService, tempDir, type Service } from '../support/service.ts';
+import { authFetch, eventually, getJson, removeDir, startService, tempDir, type Service } from '../support/service.ts';
 
 interface AppUsage {
   appId: string;
@@ -210,7 +210,7 @@ describe('Kafka → parse → classify → store → findings API', () => {
   it('is ready and exports ingest metrics', async () => {
     const ready = await getJson<{ status: string; checks: Record<string, string> }>(`${service.url}/readyz`);
     expect(ready.body).toEqual({ status: 'ready', checks: { store: 'ok', kafka: 'ok' } });
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    const metrics = await (await authFetch(`${service.url}/metrics`)).text();
     const proxyLines = proxyTraffic().length;
     expect(metrics).toContain(`shadow_ai_ingest_lines_total{source="kafka",format="squid",outcome="parsed"} ${proxyLines}`);
   });

@@ -4,7 +4,7 @@ import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, getJson, removeDir, startService, tempDir, type Service } from '../support/service.ts';
+import { authFetch, eventually, getJson, removeDir, startService, tempDir, type Service } from '../support/service.ts';
 
 /** A BIND query line without its own date: the syslog header supplies the time. */
 const named = (ip: string, name: string, time: string) =>
@@ -84,7 +84,7 @@ describe('syslog listener: UDP, TCP (RFC 6587 framings) and TLS', () => {
       return x.claude === 1 && x.chatgpt === 2 ? x : undefined;
     }, 30_000, 'TCP events');
     expect(u).toEqual({ chatgpt: 2, claude: 1 });
-    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    const metrics = await (await authFetch(`${service.url}/metrics`)).text();
     expect(metrics).toMatch(/shadow_ai_dead_letters_total\{source="syslog",destination="table"\} [2-9]/);
     expect((await getJson<{ status: string }>(`${service.url}/healthz`)).body.status).toBe('ok');
   });

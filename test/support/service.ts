@@ -7,6 +7,16 @@ import { fileURLToPath } from 'node:url';
 export const CLI = fileURLToPath(new URL('../../packages/cli/bin/shadow-ai.mjs', import.meta.url));
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
+/** The admin bearer token every test service starts with (SHADOW_AI_ADMIN_TOKEN). */
+export const TEST_ADMIN_TOKEN = 'test-admin-token-for-shadow-ai-tests';
+
+/** fetch with the test admin token, unless the caller sets its own Authorization header. */
+export function authFetch(url: string, init: RequestInit = {}): Promise<Response> {
+  const headers = new Headers(init.headers);
+  if (!headers.has('authorization')) headers.set('authorization', `Bearer ${TEST_ADMIN_TOKEN}`);
+  return fetch(url, { ...init, headers });
+}
+
 export interface Service {
   url: string;
   dataDir: string;
@@ -34,7 +44,7 @@ export async function startService(opts: {
   const dataDir = opts.dataDir ?? tempDir('data');
   const proc = spawn(process.execPath, [CLI, 'start'], {
     cwd: REPO_ROOT,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SHADOW_AI_DATA_DIR: dataDir, LOG_LEVEL: 'info', ...opts.env },
+    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', SHADOW_AI_DATA_DIR: dataDir, LOG_LEVEL: 'info', SHADOW_AI_ADMIN_TOKEN: TEST_ADMIN_TOKEN, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -95,6 +105,6 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
 }
 
 export async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
-  const res = await fetch(url);
+  const res = await authFetch(url);
   return { status: res.status, body: (await res.json()) as T };
 }

@@ -96,7 +96,7 @@ export const catalogRouter =
 
     app.get(
       '/v1/catalog/apps',
-      {
+      { config: { access: 'viewer' },
         schema: {
           summary: 'The AI app catalog with risk attributes, risk score and sanction status',
           tags: ['catalog'],
@@ -147,7 +147,7 @@ export const catalogRouter =
 
     app.get(
       '/v1/catalog/apps/:id',
-      {
+      { config: { access: 'viewer' },
         schema: {
           summary: 'One catalog app',
           tags: ['catalog'],
@@ -164,7 +164,7 @@ export const catalogRouter =
 
     app.get(
       '/v1/catalog/candidates',
-      {
+      { config: { access: 'viewer' },
         schema: {
           summary: 'Unknown destinations whose traffic shows signals of AI use, strongest first',
           description: `Signals and weights: ${Object.entries(CANDIDATE_SIGNALS)
@@ -251,7 +251,7 @@ export const catalogRouter =
 
     app.post(
       '/v1/catalog/candidates/:host/confirm',
-      {
+      { config: { access: 'admin' },
         schema: {
           summary: 'Confirm a candidate: it becomes a custom app, so its traffic classifies from now on',
           tags: ['catalog'],
@@ -292,7 +292,7 @@ export const catalogRouter =
 
     app.post(
       '/v1/catalog/candidates/:host/dismiss',
-      {
+      { config: { access: 'admin' },
         schema: {
           summary: 'Dismiss a candidate: not an AI service',
           tags: ['catalog'],
@@ -322,7 +322,7 @@ export const catalogRouter =
 
     app.get(
       '/v1/catalog/custom-apps',
-      {
+      { config: { access: 'viewer' },
         schema: {
           summary: "The organisation's own apps",
           tags: ['catalog'],
@@ -334,7 +334,7 @@ export const catalogRouter =
 
     app.put(
       '/v1/catalog/custom-apps/:id',
-      {
+      { config: { access: 'admin' },
         schema: {
           summary: 'Create or replace a custom app (same shape as a catalog file; id must start with "custom-")',
           tags: ['catalog'],
@@ -351,7 +351,7 @@ export const catalogRouter =
 
     app.delete(
       '/v1/catalog/custom-apps/:id',
-      {
+      { config: { access: 'admin' },
         schema: {
           summary: 'Remove a custom app',
           tags: ['catalog'],
@@ -372,7 +372,7 @@ export const catalogRouter =
 
     app.get(
       '/v1/catalog',
-      {
+      { config: { access: 'viewer' },
         schema: {
           summary: 'Catalog version, content hash and counts',
           tags: ['catalog'],

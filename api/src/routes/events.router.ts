@@ -69,7 +69,7 @@ export const eventsRouter =
   async (app) => {
     app.get(
       '/v1/events',
-      {
+      { config: { access: 'viewer' },
         schema: {
           summary: 'Stored AI app events, newest first, with destination enrichment',
           tags: ['events'],

@@ -71,7 +71,7 @@ export const findingsRouter =
 
     app.get(
       '/v1/findings',
-      {
+      { config: { access: 'viewer' },
         schema: {
           summary: 'List findings, newest activity first (or by severity), with cursor pagination',
           tags: ['findings'],
@@ -140,7 +140,7 @@ export const findingsRouter =
 
     app.get(
       '/v1/findings/:id',
-      {
+      { config: { access: 'viewer' },
         schema: {
           summary: 'One finding',
           tags: ['findings'],

@@ -15,7 +15,7 @@ export const identityRouter =
 
     app.post(
       '/v1/identity/leases',
-      {
+      { config: { access: 'admin' },
         bodyLimit: 16 * 1024 * 1024,
         schema: {
           summary: 'Upload IP → user leases (JSON array or CSV ip,user,from[,to[,source]])',
@@ -45,7 +45,7 @@ export const identityRouter =
 
     app.get(
       '/v1/identity/lookup',
-      {
+      { config: { access: 'analyst' },
         schema: {
           summary: 'Who had an IP address at a time',
           tags: ['identity'],

@@ -25,7 +25,7 @@ export const ingestRouter =
 
     app.post(
       '/v1/ingest/:format',
-      {
+      { config: { access: 'analyst' },
         bodyLimit: deps.config.INGEST_MAX_BODY_BYTES,
         schema: {
           summary: 'Ingest log lines (one per line) in the named format',

@@ -8,14 +8,14 @@ export const opsRouter =
   async (app) => {
     app.get(
       '/healthz',
-      { schema: { summary: 'Liveness: the process answers', tags: ['ops'], response: { 200: z.object({ status: z.literal('ok') }) } } },
+      { config: { access: 'public' }, schema: { summary: 'Liveness: the process answers', tags: ['ops'], response: { 200: z.object({ status: z.literal('ok') }) } } },
       async () => ({ status: 'ok' as const }),
     );
 
     const readySchema = z.object({ status: z.enum(['ready', 'not_ready']), checks: z.record(z.string(), z.string()) });
     app.get(
       '/readyz',
-      {
+      { config: { access: 'public' },
         schema: {
           summary: 'Readiness: the store answers and the configured sources run',
           tags: ['ops'],
@@ -28,7 +28,7 @@ export const opsRouter =
       },
     );
 
-    app.get('/metrics', { schema: { summary: 'Prometheus metrics', tags: ['ops'], produces: ['text/plain'] } }, async (_req, reply) => {
+    app.get('/metrics', { config: { access: 'viewer' }, schema: { summary: 'Prometheus metrics', tags: ['ops'], produces: ['text/plain'] } }, async (_req, reply) => {
       reply.header('content-type', deps.metrics.registry.contentType);
       return deps.metrics.registry.metrics();
     });

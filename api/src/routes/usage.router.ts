@@ -73,7 +73,7 @@ export const usageRouter =
   async (app) => {
     app.get(
       '/v1/apps',
-      {
+      { config: { access: 'viewer' },
         schema: {
           summary: 'AI apps discovered in the traffic, most used first, with users, volume and sanction status',
           tags: ['apps'],
@@ -133,7 +133,7 @@ export const usageRouter =
 
     app.get(
       '/v1/users/:user/usage',
-      {
+      { config: { access: 'viewer' },
         schema: {
           summary: "One user's AI app usage: totals per app and a daily series",
           tags: ['users'],

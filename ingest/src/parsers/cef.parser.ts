@@ -17,11 +17,13 @@ import { emptyEvent, parsed, rejected, type EventKind, type ParseContext, type P
 import { isIP } from 'node:net';
 import { CONTROL_CHARS_RE, isoTimestamp, parseByteCount, urlTarget } from './fields.util.ts';
 import { actionFromWord, dnsTypeFromText, hostAndPort, parsePortText, resolveTimeZone, receivedTs } from './common.util.ts';
-import { forEachCefPair, headerTime, parseDeviceTime } from './kv.util.ts';
+import { headerTime, parseDeviceTime, splitCefPairs } from './kv.util.ts';
 
 export const CEF_FORMAT = 'cef';
 
 const HEADER_FIELDS = 7;
+const TIME_KEYS = ['rt', 'start', 'end'] as const;
+const VERSION_RE = /^\d{1,2}(?:\.\d{1,2})?$/;
 
 /** Full CEF key names some vendors write instead of the short ones. */
 const KEY_ALIASES: ReadonlyMap<string, string> = new Map([
@@ -31,10 +33,53 @@ const KEY_ALIASES: ReadonlyMap<string, string> = new Map([
   ['destinationHostName', 'dhost'], ['bytesOut', 'out'], ['bytesIn', 'in'], ['deviceAction', 'act'],
   ['applicationProtocol', 'app'],
 ]);
-const MAPPED_KEYS: ReadonlySet<string> = new Set([
-  'rt', 'start', 'end', 'src', 'dst', 'dpt', 'suser', 'duser', 'request', 'dhost', 'requestMethod',
-  'requestClientApplication', 'out', 'in', 'act', 'app', 'destinationDnsDomain', 'qtype',
-]);
+/** The extension keys the mapping reads; the first occurrence of a key wins. */
+class Fields {
+  rt: string | undefined = undefined;
+  start: string | undefined = undefined;
+  end: string | undefined = undefined;
+  src: string | undefined = undefined;
+  dst: string | undefined = undefined;
+  dpt: string | undefined = undefined;
+  suser: string | undefined = undefined;
+  duser: string | undefined = undefined;
+  request: string | undefined = undefined;
+  dhost: string | undefined = undefined;
+  requestMethod: string | undefined = undefined;
+  requestClientApplication: string | undefined = undefined;
+  out: string | undefined = undefined;
+  in: string | undefined = undefined;
+  act: string | undefined = undefined;
+  app: string | undefined = undefined;
+  destinationDnsDomain: string | undefined = undefined;
+  qtype: string | undefined = undefined;
+
+  take(key: string, v: string): void {
+    switch (key) {
+      case 'rt': this.rt ??= v; break;
+      case 'start': this.start ??= v; break;
+      case 'end': this.end ??= v; break;
+      case 'src': this.src ??= v; break;
+      case 'dst': this.dst ??= v; break;
+      case 'dpt': this.dpt ??= v; break;
+      case 'suser': this.suser ??= v; break;
+      case 'duser': this.duser ??= v; break;
+      case 'request': this.request ??= v; break;
+      case 'dhost': this.dhost ??= v; break;
+      case 'requestMethod': this.requestMethod ??= v; break;
+      case 'requestClientApplication': this.requestClientApplication ??= v; break;
+      case 'out': this.out ??= v; break;
+      case 'in': this.in ??= v; break;
+      case 'act': this.act ??= v; break;
+      case 'app': this.app ??= v; break;
+      case 'destinationDnsDomain': this.destinationDnsDomain ??= v; break;
+      case 'qtype': this.qtype ??= v; break;
+    }
+  }
+}
+
+/** Reused for every line: parsing is synchronous, so one array serves all calls. */
+const PAIRS: string[] = [];
 
 /** Stateless; one closure per source because of the time zone. */
 export const createCefParser: ParserFactory = (opts) => {
@@ -57,20 +102,20 @@ function parseCef(rawLine: string, ctx: ParseContext, zone: string): ParseResult
     if (k === 0) version = line.slice(pos, bar).trim();
     pos = bar + 1;
   }
-  if (!/^\d{1,2}(?:\.\d{1,2})?$/.test(version)) return rejected('bad CEF version');
+  if (!VERSION_RE.test(version)) return rejected('bad CEF version');
 
-  const f = new Map<string, string>();
-  const wellFormed = forEachCefPair(line.slice(pos), (rawKey, rawValue) => {
-    const key = KEY_ALIASES.get(rawKey) ?? rawKey;
-    if (!MAPPED_KEYS.has(key)) return;
-    const value = unquote(rawValue);
-    if (value !== '' && value !== '-' && !f.has(key)) f.set(key, value);
-  });
-  if (!wellFormed) return rejected('malformed CEF extension: expected key=value pairs');
+  if (!splitCefPairs(line.slice(pos), PAIRS)) return rejected('malformed CEF extension: expected key=value pairs');
+  const f = new Fields();
+  for (let k = 0; k < PAIRS.length; k += 2) {
+    const rawKey = PAIRS[k] ?? '';
+    const value = unquote(PAIRS[k + 1] ?? '');
+    if (value === '' || value === '-') continue;
+    f.take(KEY_ALIASES.get(rawKey) ?? rawKey, value);
+  }
 
   let ms: number | null = null;
-  for (const key of ['rt', 'start', 'end']) {
-    const text = f.get(key);
+  for (const key of TIME_KEYS) {
+    const text = f[key];
     if (text === undefined) continue;
     const parsedMs = parseDeviceTime(text, zone, ctx.receivedAt);
     if (parsedMs === undefined) return rejected(`bad ${key}: expected epoch ms or MMM dd yyyy HH:mm:ss`);
@@ -81,22 +126,21 @@ function parseCef(rawLine: string, ctx: ParseContext, zone: string): ParseResult
   const ts = ms !== null ? isoTimestamp(ms) : receivedTs(ctx.receivedAt);
   if (ts === undefined) return rejected('no timestamp in the line and receivedAt is not a valid date');
 
-  const src = f.get('src');
+  const src = f.src;
   if (src !== undefined && isIP(src) === 0) return rejected('bad src: expected an IP address');
-  const dst = f.get('dst');
+  const dst = f.dst;
   if (dst !== undefined && isIP(dst) === 0) return rejected('bad dst: expected an IP address');
-  const dptText = f.get('dpt');
-  const dpt = dptText === undefined ? null : parsePortText(dptText);
+  const dpt = f.dpt === undefined ? null : parsePortText(f.dpt);
   if (dpt === undefined) return rejected('bad dpt: expected a port 1-65535');
-  const out = f.has('out') ? parseByteCount(f.get('out') ?? '') : null;
+  const out = f.out === undefined ? null : parseByteCount(f.out);
   if (out === undefined) return rejected('bad out: expected a byte count');
-  const bytesIn = f.has('in') ? parseByteCount(f.get('in') ?? '') : null;
+  const bytesIn = f.in === undefined ? null : parseByteCount(f.in);
   if (bytesIn === undefined) return rejected('bad in: expected a byte count');
 
-  const request = f.get('request') ?? null;
-  const method = f.get('requestMethod') ?? null;
-  const userAgent = f.get('requestClientApplication') ?? null;
-  const app = (f.get('app') ?? '').toLowerCase();
+  const request = f.request ?? null;
+  const method = f.requestMethod ?? null;
+  const userAgent = f.requestClientApplication ?? null;
+  const app = (f.app ?? '').toLowerCase();
   let kind: EventKind = 'flow';
   if (app === 'dns') kind = 'dns';
   else if (request !== null || method !== null || userAgent !== null) kind = 'proxy';
@@ -105,22 +149,20 @@ function parseCef(rawLine: string, ctx: ParseContext, zone: string): ParseResult
   const event = emptyEvent(kind, CEF_FORMAT, ts);
   event.srcIp = src ?? null;
   event.destIp = dst ?? null;
-  event.user = f.get('suser') ?? f.get('duser') ?? null;
+  event.user = f.suser ?? f.duser ?? null;
   event.url = request;
   event.method = method;
   event.userAgent = userAgent;
   event.bytesOut = out;
   event.bytesIn = bytesIn;
-  const act = f.get('act');
-  event.action = act === undefined ? null : actionFromWord(act);
-  const dhost = f.get('dhost') ?? (kind === 'dns' ? f.get('destinationDnsDomain') : undefined);
+  event.action = f.act === undefined ? null : actionFromWord(f.act);
+  const dhost = f.dhost ?? (kind === 'dns' ? f.destinationDnsDomain : undefined);
   const named = dhost === undefined ? undefined : hostAndPort(dhost);
   const target = request === null ? null : urlTarget(request);
   event.host = named?.host ?? target?.host ?? null;
   event.destPort = dpt ?? named?.port ?? target?.port ?? null;
   if (kind === 'dns') {
-    const qtype = f.get('qtype');
-    event.dnsType = qtype === undefined ? null : (dnsTypeFromText(qtype) ?? null);
+    event.dnsType = f.qtype === undefined ? null : (dnsTypeFromText(f.qtype) ?? null);
   }
   return parsed(event);
 }

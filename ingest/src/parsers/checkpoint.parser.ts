@@ -7,9 +7,12 @@
  * parser's `timeZone`), `src`, `dst`, `service` (the destination port number), `src_user_name` (else `user`, else
  * `source_user_name`), `resource` (the URL; host and port from it), `method`, `client_outbound_bytes` (bytes the
  * client sent, after the gateway) and `server_outbound_bytes` (bytes the server sent) — falling back to
- * `client_inbound_bytes` / `server_inbound_bytes` — and `action`: Accept/Allow → allowed, Drop/Reject/Block/Prevent
- * → blocked, anything else (Detect, Inform, Ask, Redirect, …: a UserCheck page or a detection whose outcome the line
- * does not state) → null.
+ * `client_inbound_bytes` / `server_inbound_bytes` — and `action`: Accept/Allow → allowed,
+ * Drop/Reject/Block/Prevent → blocked, anything else (Detect, Inform, Ask, Redirect, …: a UserCheck page or a
+ * detection whose outcome the line does not state) → null.
+ * TRICKY: the byte-counter directions follow Check Point's naming (`client_…` is traffic the client side sent,
+ * `…_inbound`/`…_outbound` is into/out of the gateway), as the widely used SIEM mappings read them; the field
+ * reference (sk144192) was not at hand to confirm.
  */
 import {
   emptyEvent, parsed, rejected, type EventAction, type LineParser, type ParseResult, type ParserFactory,

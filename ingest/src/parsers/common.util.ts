@@ -22,13 +22,37 @@ export function resolveTimeZone(opts: ParserOptions | undefined, format: string)
   return zone;
 }
 
-/** A wall-clock time in `zone` → epoch ms; undefined when a part is out of range (31 Feb, hour 24, …). */
+const QUARTER_HOUR = 900_000;
+
+/** Per zone: the last quarter hour of wall-clock time converted, and its offset. */
+const zoneOffsetMemo = new Map<string, { bucket: number; offset: number }>();
+
+/**
+ * A wall-clock time in `zone` → epoch ms; undefined when a part is out of range (31 Feb, hour 24, …).
+ * Lines come in time order, so the offset of the last quarter hour of wall time is memoised per zone: DST
+ * changes fall on whole quarter hours, so every wall time in one quarter maps with the same offset (the
+ * earlier instant in a repeated hour, shifted forward in a skipped one, as zonedTimeToUtc decides).
+ */
 export function wallToUtc(
   zone: string, year: number, month0: number, day: number, hour: number, minute: number, second: number, millis: number,
 ): number | undefined {
   const wall = utcMillis(year, month0, day, hour, minute, second, millis);
   if (wall === undefined || zone === UTC) return wall;
-  return zonedTimeToUtc(zone, year, month0 + 1, day, hour, minute, second, millis);
+  const bucket = Math.floor(wall / QUARTER_HOUR);
+  const memo = zoneOffsetMemo.get(zone);
+  if (memo !== undefined && memo.bucket === bucket) return wall - memo.offset;
+  const start = bucket * QUARTER_HOUR;
+  const d = new Date(start);
+  const offset = start - zonedTimeToUtc(zone, d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(),
+    d.getUTCMinutes(), 0, 0);
+  if (memo !== undefined) {
+    memo.bucket = bucket;
+    memo.offset = offset;
+  } else {
+    if (zoneOffsetMemo.size > 1000) zoneOffsetMemo.clear();
+    zoneOffsetMemo.set(zone, { bucket, offset });
+  }
+  return wall - offset;
 }
 
 /**

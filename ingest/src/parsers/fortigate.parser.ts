@@ -7,9 +7,9 @@
  *   full URL in some versions), `srcip`, `dstip`, `dstport`, `user`, `agent`, `httpmethod` (FortiOS 7+; the
  *   `method` key is the rating method, e.g. `domain`, not the HTTP method), `sentbyte`/`rcvdbyte`, `action`
  *   (`passthrough` → allowed, `blocked` → blocked).
- * - `type="utm" subtype="dns"` (`kind` dns): `qname`, `qtype` (or `qtypeval` → `TYPEnn`), `srcip`, `dstip` (the DNS
- *   server), `action` (`pass` → allowed, `block`/`redirect` → blocked; dns-query lines have none). FortiOS logs no
- *   response code there, so `dnsRcode` stays null.
+ * - `type="utm" subtype="dns"` (`kind` dns): `qname`, `qtype` (or `qtypeval` → `TYPEnn`), `srcip`, `dstip`/`dstport`
+ *   (the DNS server), `action` (`pass` → allowed, `block`/`redirect` → blocked; dns-query lines have none).
+ *   FortiOS logs no response code there, so `dnsRcode` stays null.
  * - `type="traffic"` (`kind` flow): `srcip`, `dstip`, `dstport`, `user`, `hostname` when logged, `sentbyte`
  *   (originator → responder, so client → server) and `rcvdbyte`, `action` (accept and the session-end actions
  *   close/timeout/client-rst/server-rst → allowed, deny → blocked; `utmaction="block"` also → blocked).
@@ -96,6 +96,9 @@ function parseFortigate(rawLine: string, zone: string | undefined): ParseResult 
   event.user = val(v, K.user) ?? val(v, K.unauthuser);
   const utmAction = val(v, K.utmaction);
   event.action = utmAction === 'block' ? 'blocked' : actionOf(val(v, K.action));
+  const port = parsePortField(val(v, K.dstport) ?? undefined);
+  if (port === undefined) return rejected('bad dstport');
+  event.destPort = port;
 
   if (kind === 'dns') {
     const qname = val(v, K.qname);
@@ -103,13 +106,11 @@ function parseFortigate(rawLine: string, zone: string | undefined): ParseResult 
     event.host = normalizeHostname(qname);
     const qtype = val(v, K.qtype);
     const qtypeval = val(v, K.qtypeval);
-    event.dnsType = qtype ?? (qtypeval !== null && isDigits(qtypeval) && qtypeval.length <= 5 ? `TYPE${qtypeval}` : null);
+    const numeric = qtypeval !== null && isDigits(qtypeval) && qtypeval.length <= 5;
+    event.dnsType = qtype ?? (numeric ? `TYPE${qtypeval}` : null);
     return parsed(event);
   }
 
-  const port = parsePortField(val(v, K.dstport) ?? undefined);
-  if (port === undefined) return rejected('bad dstport');
-  event.destPort = port;
   const sent = parseByteCount(val(v, K.sentbyte) ?? '-');
   if (sent === undefined) return rejected('bad sentbyte');
   const received = parseByteCount(val(v, K.rcvdbyte) ?? '-');

@@ -1,5 +1,11 @@
 import type { LineParser, ParseContext, ParserFactory, ParserOptions } from '@shadow-ai/core';
 import { createBindParser } from './bind.parser.ts';
+import { createCheckpointParser } from './checkpoint.parser.ts';
+import { createFortigateParser } from './fortigate.parser.ts';
+import { createPanosParser } from './panos.parser.ts';
+import { createProxySgParser } from './proxysg.parser.ts';
+import { createUmbrellaDnsParser, createUmbrellaProxyParser } from './umbrella.parser.ts';
+import { createZscalerParser } from './zscaler.parser.ts';
 import { parseSquid } from './squid.parser.ts';
 
 export { parseBind } from './bind.parser.ts';
@@ -12,6 +18,13 @@ const stateless = (parse: LineParser): ParserFactory => () => parse;
 export const PARSERS: Readonly<Record<string, ParserFactory>> = Object.freeze({
   squid: stateless(parseSquid),
   bind: createBindParser,
+  zscaler: createZscalerParser,
+  panos: createPanosParser,
+  'umbrella-proxy': createUmbrellaProxyParser,
+  'umbrella-dns': createUmbrellaDnsParser,
+  proxysg: createProxySgParser,
+  fortigate: createFortigateParser,
+  checkpoint: createCheckpointParser,
 });
 
 export const FORMATS: readonly string[] = Object.keys(PARSERS);

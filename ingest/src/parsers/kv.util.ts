@@ -11,42 +11,42 @@ function isKeyChar(c: number): boolean {
 }
 
 /**
- * Calls `visit` for each `key=value` of a CEF extension. A value runs up to the space before the next
- * `key=`, so it may hold spaces and unescaped `=` (URLs with a query string). A `=` counts as a new key
- * only when it is not `\=`-escaped and the word before it is a key preceded by a space. Values are
- * unescaped (`\=`, `\\`, `\n`, `\r`, `\|`) and trimmed. Returns false when there is text but no pair.
+ * The `key=value` pairs of a CEF extension, pushed into `out` as key, value, key, value… (`out` is cleared
+ * first; callers reuse one array). A value runs up to the space before the next `key=`, so it may hold spaces
+ * and unescaped `=` (URLs with a query string). A `=` starts a new pair only when it is not `\=`-escaped and
+ * the word before it is a key preceded by a blank. Values are unescaped (`\=`, `\\`, `\n`, `\r`, `\|`)
+ * and trimmed. Returns false when there is text but no pair, or text before the first key.
  */
-export function forEachCefPair(ext: string, visit: (key: string, value: string) => void): boolean {
+export function splitCefPairs(ext: string, out: string[]): boolean {
+  out.length = 0;
   let key: string | null = null;
   let valueStart = 0;
-  let escaped = false;
-  const n = ext.length;
-  for (let i = 0; i < n; i++) {
-    const c = ext.charCodeAt(i);
-    if (c === 92 /* \ */) {
-      escaped = true;
-      i++;
-      continue;
-    }
-    if (c !== 61 /* = */) continue;
-    let s = i - 1;
+  let from = 0;
+  for (;;) {
+    const eq = ext.indexOf('=', from);
+    if (eq === -1) break;
+    from = eq + 1;
+    let b = eq - 1;
+    while (b >= 0 && ext.charCodeAt(b) === 92 /* \ */) b--;
+    if (((eq - 1 - b) & 1) === 1) continue;
+    let s = eq - 1;
     while (s >= 0 && isKeyChar(ext.charCodeAt(s))) s--;
-    if (s === i - 1) continue;
+    if (s === eq - 1) continue;
     if (s >= 0 && ext.charCodeAt(s) !== 32 && ext.charCodeAt(s) !== 9) continue;
-    if (key !== null) visit(key, cleanValue(ext.slice(valueStart, s < 0 ? 0 : s), escaped));
-    else if (ext.slice(0, s < 0 ? 0 : s).trim() !== '') return false;
-    key = ext.slice(s + 1, i);
-    valueStart = i + 1;
-    escaped = false;
+    const valueEnd = s < 0 ? 0 : s;
+    if (key !== null) out.push(key, cleanValue(ext.slice(valueStart, valueEnd)));
+    else if (ext.slice(0, valueEnd).trim() !== '') return false;
+    key = ext.slice(s + 1, eq);
+    valueStart = eq + 1;
   }
   if (key === null) return ext.trim() === '';
-  visit(key, cleanValue(ext.slice(valueStart), escaped));
+  out.push(key, cleanValue(ext.slice(valueStart)));
   return true;
 }
 
-function cleanValue(raw: string, escaped: boolean): string {
+function cleanValue(raw: string): string {
   const value = raw.trim();
-  return escaped ? unescapeCef(value) : value;
+  return value.includes('\\') ? unescapeCef(value) : value;
 }
 
 /** `\=` → `=`, `\\` → `\`, `\n`/`\r` → newline/CR, `\|` → `|`; any other `\x` is kept as written. */
@@ -139,7 +139,7 @@ function compilePattern(pattern: string): Step[] | string {
       i = close + 1;
       continue;
     }
-    if (!/[A-Za-z]/.test(ch)) {
+    if (!isLetter(ch.charCodeAt(0))) {
       steps.push({ kind: 'lit', text: ch });
       i++;
       continue;
@@ -165,6 +165,15 @@ function compilePattern(pattern: string): Step[] | string {
   if (compiled.size > 100) compiled.clear();
   compiled.set(pattern, result);
   return result;
+}
+
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** Letters and the dot of abbreviations (`Sept.`), as month and day names are written. */
+function isWordChar(c: number): boolean {
+  return isLetter(c) || c === 46;
 }
 
 /** `text` read with a SimpleDateFormat `pattern` → epoch ms; a reason string when it does not fit. */
@@ -213,12 +222,12 @@ export function parseWithJavaPattern(text: string, pattern: string, zone: string
         if (idx === -1) return bad;
         month0 = idx;
         i += 3;
-        while (i < text.length && /[a-zA-Z.]/.test(text[i] ?? '')) i++;
+        while (i < text.length && isWordChar(text.charCodeAt(i))) i++;
         break;
       }
       case 'dayName':
-        if (!/[a-zA-Z]/.test(text[i] ?? '')) return bad;
-        while (i < text.length && /[a-zA-Z.]/.test(text[i] ?? '')) i++;
+        if (!isWordChar(text.charCodeAt(i))) return bad;
+        while (i < text.length && isWordChar(text.charCodeAt(i))) i++;
         break;
       case 'ampm': {
         const word = text.slice(i, i + 2).toUpperCase();

@@ -66,8 +66,12 @@ function parsePanos(rawLine: string, zone: string | undefined): ParseResult {
 
   const type = f[F.type];
   const isTraffic = type === 'TRAFFIC';
-  if (!isTraffic && type !== 'THREAT') return rejected('unsupported log type: only TRAFFIC and THREAT (url) are parsed');
-  if (!isTraffic && f[F.subtype] !== 'url') return rejected('unsupported THREAT subtype: only url (URL Filtering) is parsed');
+  if (!isTraffic && type !== 'THREAT') {
+    return rejected('unsupported log type: only TRAFFIC and THREAT (url) are parsed');
+  }
+  if (!isTraffic && f[F.subtype] !== 'url') {
+    return rejected('unsupported THREAT subtype: only url (URL Filtering) is parsed');
+  }
   if (f.length < (isTraffic ? MIN_TRAFFIC_FIELDS : MIN_URL_FIELDS)) {
     return rejected(isTraffic ? 'too few fields for a PAN-OS TRAFFIC log' : 'too few fields for a PAN-OS URL log');
   }
@@ -147,7 +151,8 @@ function highResTimeIn(line: string, from: number): number | undefined {
 /** Epoch ms of an ISO 8601 stamp that states its zone; undefined for anything else (one without a zone would be
  * the firewall's local time again). */
 function zonedIso(v: string): number | undefined {
-  if (v.length < 20 || v.length > 35 || v.charCodeAt(10) !== 84 /* T */ || v.charCodeAt(4) !== 45 /* - */) return undefined;
+  if (v.length < 20 || v.length > 35) return undefined;
+  if (v.charCodeAt(10) !== 84 /* T */ || v.charCodeAt(4) !== 45 /* - */) return undefined;
   const last = v.charCodeAt(v.length - 1);
   const sign5 = v.charCodeAt(v.length - 5);
   const sign6 = v.charCodeAt(v.length - 6);

@@ -23,7 +23,9 @@ import {
   CONTROL_CHARS_RE, ipOrNull, isoTimestamp, normalizeHostname, parseByteCount, parseHttpStatus, parseIpField,
   urlTarget,
 } from './fields.util.ts';
-import { GLUED_QUOTE, parseDateTime, parseEpochAuto, parsePortField, textOrNull, UNTERMINATED_QUOTE } from './vendor.util.ts';
+import {
+  GLUED_QUOTE, parseDateTime, parseEpochAuto, parsePortField, textOrNull, UNTERMINATED_QUOTE,
+} from './vendor.util.ts';
 
 export const PROXYSG_FORMAT = 'proxysg';
 
@@ -173,7 +175,8 @@ function parseRecord(line: string, l: Layout): ParseResult {
   const hostText = field(f, l.host);
   if (hostText !== null) {
     const bare = hostText.charCodeAt(0) === 91 /* [ */ && hostText.endsWith(']') ? hostText.slice(1, -1) : hostText;
-    event.host = ipOrNull(bare)?.toLowerCase() ?? normalizeHostname(bare);
+    // A hostname check first: it also passes IPv4 literals, and only IPv6 ones need the (slower) address check.
+    event.host = normalizeHostname(bare) ?? ipOrNull(bare)?.toLowerCase() ?? null;
     event.destPort = port;
   }
   if (uri !== null) {

@@ -66,6 +66,7 @@ export const parseUmbrellaDns: LineParser = (rawLine) => {
   if (dnsType === undefined) return rejected('bad query type: expected like "1 (A)"');
   const domain = c[DNS.domain]!;
   if (domain === '') return rejected('no domain');
+  if (domain.includes('/')) return rejected('bad domain: a URL, not a DNS name');
 
   const event = emptyEvent('dns', UMBRELLA_DNS_FORMAT, isoTimestamp(ms));
   event.srcIp = internalIp;
@@ -142,7 +143,10 @@ function actionOf(s: string): EventAction | null {
   return a === 'allowed' ? 'allowed' : a === 'blocked' ? 'blocked' : null;
 }
 
-/** `1 (A)` → `A`; a bare mnemonic as is; a bare number → `TYPE65` (RFC 3597); undefined otherwise. */
+/**
+ * `1 (A)` → `A`; a bare number → `TYPE65` (RFC 3597); undefined otherwise. A bare mnemonic is refused: Umbrella
+ * always writes the number, and accepting any capitalised word would let other CSV records pass for DNS ones.
+ */
 function queryType(s: string): string | null | undefined {
   if (s === '') return null;
   const open = s.indexOf(' (');
@@ -151,15 +155,16 @@ function queryType(s: string): string | null | undefined {
     const name = s.slice(open + 2, -1);
     return isDnsTypeName(name) ? name : undefined;
   }
-  if (isDigits(s)) return s.length <= 5 ? `TYPE${s}` : undefined;
-  return isDnsTypeName(s) ? s : undefined;
+  return isDigits(s) && s.length <= 5 ? `TYPE${s}` : undefined;
 }
 
 /**
  * The identity that is a user: the most granular one when its type is a user type, else the user among all the
  * request's identities when the two lists (`identities`, `identity types`) line up one to one.
  */
-function userOf(c: readonly string[], identity: number, identityType: number, identities: number, types: number): string | null {
+function userOf(
+  c: readonly string[], identity: number, identityType: number, identities: number, types: number,
+): string | null {
   if (isUserType(c[identityType])) return textOrNull(c[identity]);
   const typeList = c[types];
   const nameList = c[identities];

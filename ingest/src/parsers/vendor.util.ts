@@ -136,7 +136,7 @@ export interface CsvStop {
 
 /**
  * One line of RFC 4180-style CSV from `start`: fields separated by `sep`, optionally in double quotes with `""`
- * for a quote. Blanks before an opening quote and after a closing quote are ignored (some exports write
+ * for a quote. Spaces before an opening quote and after a closing quote are ignored (some exports write
  * `"a", "b"`); unquoted fields are kept as they are. Stops after `max` fields, recording in `stop` where the rest
  * of the line begins (-1 when the whole line was read). Returns the reason when a quoted field is malformed.
  */
@@ -170,7 +170,7 @@ export function splitCsv(line: string, start: number, sep: string, max = Infinit
         k = q + 1;
         break;
       }
-      while (k < n && isBlank(line.charCodeAt(k))) k++;
+      while (k < n && line.charCodeAt(k) === 32) k++;
       out.push(value);
       if (k >= n) return out;
       if (line.charCodeAt(k) !== sepCode) return GLUED_QUOTE;
@@ -256,7 +256,9 @@ function quotedValue(line: string, open: number, close: number): string {
  * is stored at its slot in `out`; other values are skipped without being copied. Returns the reason when the
  * text is not a run of such pairs.
  */
-export function scanKeyValues(line: string, start: number, slots: KeySlots, out: (string | undefined)[]): string | undefined {
+export function scanKeyValues(
+  line: string, start: number, slots: KeySlots, out: (string | undefined)[],
+): string | undefined {
   const n = line.length;
   let i = start;
   while (i < n) {

@@ -23,7 +23,7 @@
  */
 import { emptyEvent, parsed, rejected, skipLine, type LineParser, type ParseResult, type ParserFactory } from '@shadow-ai/core';
 import { isIP } from 'node:net';
-import { CONTROL_CHARS_RE, digitsAt, ipOrNull, isoTimestamp, normalizeHostname } from './fields.util.ts';
+import { CONTROL_CHARS_RE, digitsAt, ipOrNull, isDigits, isoTimestamp, normalizeHostname } from './fields.util.ts';
 import {
   DNS_RCODE_RE, dnsRcodeFromText, dnsTypeFromText, epochNumberToMillis, isHex, parseIsoMillis, resolveTimeZone,
   skipBlanks, tokenEnd, validEpochMs, wallToUtc,
@@ -33,6 +33,7 @@ export const WINDOWS_DNS_FORMAT = 'windows-dns';
 
 /** Lines of the debug log that are not packets: the file header, the field legend, `details` dumps. */
 const LEGEND_RE = /^(?:DNS Server log|Log file wrap|Message logging key|Field #|-{3,}|\d{1,2}\s+[A-Z[]|[A-Z?]\s+=\s|blank\s+=|(?:UDP|TCP)\s+(?:question|response)\s+info\s+at\b)/;
+const DNS_SERVER_PROVIDER_RE = /dns-?server/i;
 const QUERY_RECEIVED = 256;
 const RESPONSE_SUCCESS = 257;
 const RESPONSE_FAILURE = 258;
@@ -64,7 +65,7 @@ export const createWindowsDnsParser: ParserFactory = (opts) => {
 
 function debugLine(line: string, state: State): ParseResult {
   let end = tokenEnd(line, 0);
-  const date = readDate(line.slice(0, end), state);
+  const date = readDate(line, end, state);
   if (date === null) {
     return LEGEND_RE.test(line) ? skipLine('debug log header or legend line') : rejected('not a Windows DNS debug log line');
   }
@@ -98,7 +99,7 @@ function debugLine(line: string, state: State): ParseResult {
   const open = line.indexOf('[', end);
   const close = open === -1 ? -1 : line.indexOf(']', open);
   if (close === -1) return rejected('truncated packet line: expected [flags rcode]');
-  const head = line.slice(end, open).trim().split(/\s+/);
+  const head = splitBlanks(line, end, open);
   // packet id, UDP/TCP, Snd/Rcv, remote IP, xid, [R], opcode
   if (head.length !== 6 && head.length !== 7) return rejected('malformed packet line: unexpected fields before [');
   const [packetId = '', proto = '', direction = '', remote = '', xid = ''] = head;
@@ -112,7 +113,7 @@ function debugLine(line: string, state: State): ParseResult {
   if (response && head[5] !== 'R') return rejected('malformed packet line: expected R (response) or blank');
   if (opcode.length !== 1 || !'QNU?'.includes(opcode)) return rejected('bad opcode: expected Q, N, U or ?');
 
-  const flags = line.slice(open + 1, close).trim().split(/\s+/);
+  const flags = splitBlanks(line, open + 1, close);
   const rcode = flags[flags.length - 1] ?? '';
   if (flags.length < 2 || flags.length > 3 || !isHex(flags[0] ?? '') || !DNS_RCODE_RE.test(rcode)) {
     return rejected('malformed packet line: expected [flags-hex flag-chars RCODE]');
@@ -135,6 +136,24 @@ function debugLine(line: string, state: State): ParseResult {
   return parsed(event);
 }
 
+/** The blank-separated words of `line` between `start` and `end`. */
+function splitBlanks(line: string, start: number, end: number): string[] {
+  const words: string[] = [];
+  let i = start;
+  while (i < end) {
+    const c = line.charCodeAt(i);
+    if (c === 32 || c === 9) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < end && line.charCodeAt(j) !== 32 && line.charCodeAt(j) !== 9) j++;
+    words.push(line.slice(i, j));
+    i = j;
+  }
+  return words;
+}
+
 interface YMD {
   year: number;
   month0: number;
@@ -142,27 +161,34 @@ interface YMD {
 }
 
 /** The date token, by its separator; null when it is no date at all, a reason when it is a bad one. */
-function readDate(token: string, state: State): YMD | string | null {
-  const first = token.charCodeAt(0);
-  if (!(first >= 48 && first <= 57)) return null;
-  let sep = '';
-  for (let i = 1; i < token.length; i++) {
-    const c = token[i] ?? '';
-    if (c === '/' || c === '.' || c === '-') {
-      sep = c;
-      break;
+function readDate(line: string, end: number, state: State): YMD | string | null {
+  let sep = 0;
+  let i = 0;
+  const nums = [0, 0, 0];
+  const lens = [0, 0, 0];
+  let part = 0;
+  for (; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      nums[part] = (nums[part] ?? 0) * 10 + (c - 48);
+      lens[part] = (lens[part] ?? 0) + 1;
+      continue;
     }
-    if (c < '0' || c > '9') return null;
+    if (c !== 47 && c !== 46 && c !== 45) return null;
+    if (part === 0) {
+      if (lens[0] === 0) return null;
+      sep = c;
+    } else if (c !== sep || part === 2) {
+      return 'bad date: expected M/D/YYYY, D.M.YYYY or YYYY-MM-DD';
+    }
+    part++;
   }
-  if (sep === '') return null;
-  const parts = token.split(sep);
-  if (parts.length !== 3 || parts.some((p) => p.length === 0 || p.length > 4 || !/^\d+$/.test(p))) {
-    return 'bad date: expected M/D/YYYY, D.M.YYYY or YYYY-MM-DD';
-  }
-  const [a, b, c] = parts.map(Number) as [number, number, number];
-  if (sep === '-') return parts[0]?.length === 4 ? { year: a, month0: b - 1, day: c } : 'bad date: expected YYYY-MM-DD';
-  if (parts[2]?.length !== 4) return 'bad date: expected a 4-digit year';
-  if (sep === '.') return { year: c, month0: b - 1, day: a };
+  if (sep === 0) return null;
+  const [a = 0, b = 0, c = 0] = nums;
+  if (part !== 2 || lens.some((n) => n === 0 || n > 4)) return 'bad date: expected M/D/YYYY, D.M.YYYY or YYYY-MM-DD';
+  if (sep === 45) return lens[0] === 4 ? { year: a, month0: b - 1, day: c } : 'bad date: expected YYYY-MM-DD';
+  if (lens[2] !== 4) return 'bad date: expected a 4-digit year';
+  if (sep === 46) return { year: c, month0: b - 1, day: a };
   if (!state.dayFirst && a > 12 && b <= 12) state.dayFirst = true;
   if (state.dayFirst) {
     return b > 12 ? 'bad date: neither D/M/YYYY (as earlier lines showed) nor a valid date' : { year: c, month0: b - 1, day: a };
@@ -228,7 +254,7 @@ function etwEvent(line: string, state: State): ParseResult {
   if (top === undefined) return rejected('not a JSON object');
   const winlog = rec(top['winlog']);
   const provider = top['ProviderName'] ?? top['SourceName'] ?? winlog?.['provider_name'] ?? top['Provider'];
-  if (typeof provider === 'string' && !/dns-?server/i.test(provider)) {
+  if (typeof provider === 'string' && !DNS_SERVER_PROVIDER_RE.test(provider)) {
     return rejected(`event from ${provider.slice(0, 60)} is not a DNS Server event`);
   }
   const id = intOf(top['EventID'] ?? top['EventId'] ?? top['Id'] ?? top['event_id'] ?? winlog?.['event_id']
@@ -244,33 +270,26 @@ function etwEvent(line: string, state: State): ParseResult {
   if (ms === undefined) return rejected('no or bad TimeCreated');
 
   const data = rec(top['EventData']) ?? rec(winlog?.['event_data']) ?? rec(top['event_data']) ?? top;
-  let message: Rec | undefined;
-  const field = (name: string): unknown => {
-    const v = data[name] ?? top[name];
-    if (v !== undefined) return v;
-    message ??= messageFields(top['Message']);
-    return message[name];
-  };
-
-  const qname = field('QNAME');
+  const sources: EtwSources = { data, top, message: undefined };
+  const qname = etwField(sources, 'QNAME');
   if (typeof qname !== 'string' || qname === '') return rejected('no QNAME');
-  const qtype = field('QTYPE');
+  const qtype = etwField(sources, 'QTYPE');
   const dnsType = typeof qtype === 'string' || typeof qtype === 'number' ? dnsTypeFromText(String(qtype)) : null;
   if (dnsType === undefined) return rejected('bad QTYPE');
-  const client = field(id === QUERY_RECEIVED ? 'Source' : 'Destination');
+  const client = etwField(sources, id === QUERY_RECEIVED ? 'Source' : 'Destination');
   if (client !== undefined && (typeof client !== 'string' || isIP(client) === 0)) {
     return rejected(`bad ${id === QUERY_RECEIVED ? 'Source' : 'Destination'}: expected an IP address`);
   }
   let dnsRcode: string | null = null;
   if (id !== QUERY_RECEIVED) {
-    const rcode = field('RCODE');
+    const rcode = etwField(sources, 'RCODE');
     if (typeof rcode === 'string' || typeof rcode === 'number') {
       const name = dnsRcodeFromText(String(rcode));
       if (name === undefined) return rejected('bad RCODE');
       dnsRcode = name;
     }
   }
-  const iface = field('InterfaceIP');
+  const iface = etwField(sources, 'InterfaceIP');
 
   if (id === QUERY_RECEIVED) state.sawQueryEvent = true;
   const event = emptyEvent('dns', WINDOWS_DNS_FORMAT, isoTimestamp(ms));
@@ -282,9 +301,24 @@ function etwEvent(line: string, state: State): ParseResult {
   return parsed(event);
 }
 
+interface EtwSources {
+  data: Rec;
+  top: Rec;
+  /** the `Message` text's fields, parsed on first need */
+  message: Rec | undefined;
+}
+
+/** A named event field: from the event data, the top level, or else the Message text. */
+function etwField(sources: EtwSources, name: string): unknown {
+  const v = sources.data[name] ?? sources.top[name];
+  if (v !== undefined) return v;
+  sources.message ??= messageFields(sources.top['Message']);
+  return sources.message[name];
+}
+
 function intOf(v: unknown): number | undefined {
   if (typeof v === 'number') return Number.isInteger(v) ? v : undefined;
-  if (typeof v === 'string' && /^\d{1,6}$/.test(v)) return Number(v);
+  if (typeof v === 'string' && v.length <= 6 && isDigits(v)) return Number(v);
   return undefined;
 }
 

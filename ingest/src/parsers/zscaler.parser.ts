@@ -111,20 +111,23 @@ function parseJson(text: string, zone: string | undefined): ParseResult {
     const time = pick(obj, KEYS.time);
     if (time === null) return rejected('no timestamp: expected epochtime, datetime or time');
     ms = parseNssTime(time, zone);
-    if (ms === undefined) return rejected('bad timestamp: expected like "Mon Nov 25 10:00:00 2026" or "2026-11-25 10:00:00"');
+    if (ms === undefined) {
+      return rejected('bad timestamp: expected like "Mon Nov 25 10:00:00 2026" or "2026-11-25 10:00:00"');
+    }
   }
   const url = pick(obj, KEYS.url);
   const hostText = pick(obj, KEYS.host);
   if (url === null && hostText === null) return rejected('not a web log: no url or hostname field');
 
   const event = emptyEvent('proxy', ZSCALER_FORMAT, isoTimestamp(ms));
-  const ok = fillCommon(event, {
+  const bad = fillCommon(event, {
     user: pick(obj, KEYS.user), url, srcIp: pick(obj, KEYS.srcIp), destIp: pick(obj, KEYS.destIp),
     method: pick(obj, KEYS.method), status: pick(obj, KEYS.status), bytesOut: pick(obj, KEYS.bytesOut),
     bytesIn: pick(obj, KEYS.bytesIn), userAgent: pick(obj, KEYS.userAgent), action: pick(obj, KEYS.action),
   });
-  if (ok !== undefined) return rejected(ok);
-  if (hostText !== null) {
+  if (bad !== undefined) return rejected(bad);
+  // Usually the URL's host again (already parsed); only a different or missing one is looked at.
+  if (hostText !== null && hostText !== event.host) {
     const fromHost = urlTarget(hostText);
     if (fromHost.host !== null) {
       event.host = fromHost.host;
@@ -144,27 +147,24 @@ function parseDelimited(line: string, start: number, zone: string | undefined): 
   const ms = time === null ? undefined : parseNssTime(time, zone);
   if (ms === undefined) return rejected('bad timestamp: expected like "Mon Nov 25 10:00:00 2026"');
   const event = emptyEvent('proxy', ZSCALER_FORMAT, isoTimestamp(ms));
-  const ok = fillCommon(event, {
-    user: placeholderToNull(cols[COL.login]), url: placeholderToNull(cols[COL.url]), srcIp: placeholderToNull(cols[COL.cip]), destIp: placeholderToNull(cols[COL.sip]), method: placeholderToNull(cols[COL.reqmethod]),
-    status: placeholderToNull(cols[COL.respcode]), bytesOut: placeholderToNull(cols[COL.reqsize]), bytesIn: placeholderToNull(cols[COL.respsize]), userAgent: placeholderToNull(cols[COL.ua]),
-    action: placeholderToNull(cols[COL.action]),
+  const col = (i: number): string | null => placeholderToNull(cols[i]);
+  const bad = fillCommon(event, {
+    user: col(COL.login), url: col(COL.url), srcIp: col(COL.cip), destIp: col(COL.sip), method: col(COL.reqmethod),
+    status: col(COL.respcode), bytesOut: col(COL.reqsize), bytesIn: col(COL.respsize), userAgent: col(COL.ua),
+    action: col(COL.action),
   });
-  return ok === undefined ? parsed(event) : rejected(ok);
+  return bad === undefined ? parsed(event) : rejected(bad);
 }
 
 /** `,` or a tab: whichever follows the first field (the time, which contains neither). */
 function separatorAfterFirstField(line: string, start: number): string {
-  let end = start;
   if (line.charCodeAt(start) === 34 /* " */) {
-    end = line.indexOf('"', start + 1);
-    if (end === -1) return ',';
-    end++;
-  } else {
-    const comma = line.indexOf(',', start);
-    const tab = line.indexOf('\t', start);
-    return tab !== -1 && (comma === -1 || tab < comma) ? '\t' : ',';
+    const close = line.indexOf('"', start + 1);
+    return close !== -1 && line.charCodeAt(close + 1) === 9 ? '\t' : ',';
   }
-  return line.charCodeAt(end) === 9 ? '\t' : ',';
+  const comma = line.indexOf(',', start);
+  const tab = line.indexOf('\t', start);
+  return tab !== -1 && (comma === -1 || tab < comma) ? '\t' : ',';
 }
 
 interface Fields {
@@ -249,7 +249,8 @@ function placeholderToNull(s: string | undefined): string | null {
 }
 
 /**
- * The time forms NSS feeds use: `%s{time}` (`Mon Nov 25 10:00:00 2026`, day possibly unpadded), the
+ * The time forms NSS feeds use: `%s{time}` (`Mon Nov 25 10:00:00 2026`, day possibly unpadded, optionally followed
+ * by `%s{tz}` when that is GMT/UTC), the
  * `%s{mon} %02d{dd} %d{yy} %02d{hh}:%02d{mm}:%02d{ss}` form of SIEM templates (`Nov 25 2026 10:00:00`),
  * `2026-11-25 10:00:00` / ISO 8601 (with or without offset), or epoch seconds.
  */
@@ -261,8 +262,14 @@ function parseNssTime(s: string, zone: string | undefined): number | undefined {
   let day = -1;
   let year = -1;
   let clock = '';
+  let explicitUtc = false;
   for (const part of parts) {
     if (part === '') continue;
+    if (part === 'GMT' || part === 'UTC') {
+      // A feed whose format appends %s{tz} set to GMT/UTC states its zone.
+      explicitUtc = true;
+      continue;
+    }
     if (part.length === 3 && month0 === undefined && monthIndex(part) !== undefined) {
       month0 = monthIndex(part);
     } else if (part.length === 8 && part[2] === ':' && part[5] === ':') {
@@ -276,5 +283,8 @@ function parseNssTime(s: string, zone: string | undefined): number | undefined {
     }
   }
   if (month0 === undefined || day < 0 || year < 0 || clock === '') return undefined;
-  return wallClockMillis(zone, year, month0, day, digitsAt(clock, 0, 2), digitsAt(clock, 3, 2), digitsAt(clock, 6, 2), 0);
+  const hour = digitsAt(clock, 0, 2);
+  const minute = digitsAt(clock, 3, 2);
+  const second = digitsAt(clock, 6, 2);
+  return wallClockMillis(explicitUtc ? undefined : zone, year, month0, day, hour, minute, second, 0);
 }

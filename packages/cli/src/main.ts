@@ -2,6 +2,8 @@ import { CatalogError } from '@shadow-ai/catalog';
 import { ConfigError } from '@shadow-ai/core';
 import { catalogCommand } from './commands/catalog.command.ts';
 import { classifyCommand } from './commands/classify.command.ts';
+import { exportCommand } from './commands/export.command.ts';
+import { keysCommand } from './commands/keys.command.ts';
 import { parseCommand } from './commands/parse.command.ts';
 import { scanCommand } from './commands/scan.command.ts';
 import { startCommand } from './commands/start.command.ts';
@@ -17,6 +19,8 @@ Commands:
   classify HOST_OR_URL…          which AI app a destination belongs to (JSON per input)
   scan FILE… [--json]            one-shot report of AI apps, users and findings in log files
   catalog lint | stats [--json]  validate / count the AI app catalog
+  keys create|list|revoke        API keys (create --role viewer|analyst|admin)
+  export --format FORMAT         enforcement list of blocked apps (squid, rpz, unbound, pac, …)
 
 Run "shadow-ai COMMAND --help" for a command's options.
 `;
@@ -27,6 +31,8 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   classify: classifyCommand,
   scan: scanCommand,
   catalog: catalogCommand,
+  keys: keysCommand,
+  export: exportCommand,
 };
 
 export async function main(argv: string[], io: Io = createStreamIo(process.stdout, process.stderr)): Promise<number> {

@@ -1,13 +1,20 @@
-import { buildServer } from '@shadow-ai/api';
+import { ApiKeys, AuditLog, buildServer, createOidcVerifier } from '@shadow-ai/api';
 import { loadCatalog } from '@shadow-ai/catalog';
 import { createStore, migrate, type Store } from '@shadow-ai/clickhouse';
 import { createLogger, createMetrics, type Config, type Logger } from '@shadow-ai/core';
-import { createClassifyStep, createStoreSink, CustomApps, defaultCountryDb, FindingsDetector, IdentityMap, openDestIpEnricher, Sanctions } from '@shadow-ai/detect';
+import {
+  createClassifyStep, createStoreSink, CustomApps, defaultCountryDb, FindingsDetector, IdentityMap, LiveSanctions,
+  currentExport, openDestIpEnricher, Pseudonymizer, Sanctions, SanctionStore, type ExportFormat,
+} from '@shadow-ai/detect';
 import { startIdentityConsumer, startLogConsumer, startSyslogListener, type LogConsumer, type SyslogListener } from '@shadow-ai/ingest';
 import { createKafka } from '@shadow-ai/kafka';
 import type { FastifyInstance } from 'fastify';
+import type { Server } from 'node:http';
+import { adminSocketPath, startAdminSocket } from './admin-socket.ts';
 
 export interface Runtime {
+  /** no way to authenticate yet: no API key, no admin token, no OIDC */
+  needsKey: boolean;
   server: FastifyInstance;
   url: string;
   syslogPorts: SyslogListener['ports'] | null;
@@ -22,10 +29,19 @@ export interface Runtime {
  */
 export async function startRuntime(config: Config, log: Logger = createLogger({ level: config.LOG_LEVEL })): Promise<Runtime> {
   const shipped = loadCatalog();
-  const sanctions = config.SHADOW_AI_SANCTIONS_FILE ? Sanctions.load(config.SHADOW_AI_SANCTIONS_FILE, shipped) : Sanctions.none();
+  const sanctions = new LiveSanctions(
+    config.SHADOW_AI_SANCTIONS_FILE ? Sanctions.readFile(config.SHADOW_AI_SANCTIONS_FILE, shipped) : { default: 'unsanctioned', apps: {} },
+  );
   const metrics = createMetrics();
   const store = await createStore(config, log);
   await migrate(store.client, log);
+  const sanctionStore = new SanctionStore({ client: store.client, sanctions });
+  await sanctionStore.load();
+  const audit = new AuditLog(store.client);
+  const keys = new ApiKeys({ client: store.client, log });
+  await keys.load();
+  keys.startSync(60_000);
+  const pseudonymizer = config.SHADOW_AI_PSEUDONYMIZE ? new Pseudonymizer(config.SHADOW_AI_PSEUDONYM_SECRET!, store.client) : null;
   const catalog = { current: shipped };
   const customApps = new CustomApps({ client: store.client, shipped, ref: catalog, log });
   await customApps.load();
@@ -51,10 +67,27 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
     classify: createClassifyStep({ catalog }),
     enrich: (e) => identity.enrich(e),
     destIp,
+    pseudonymizer,
     onStored: (user, appId) => detector.touch(user, appId),
   });
   await detector.evaluateAll();
   detector.start(config.DETECT_INTERVAL_MS);
+
+  // Sanctions that expire revert to the decision before them: record it and re-derive findings.
+  let expiryCheckedAt = Date.now();
+  const expiryTimer = setInterval(() => {
+    const now = Date.now();
+    const expired = sanctions.expiredBetween(expiryCheckedAt, now);
+    expiryCheckedAt = now;
+    if (expired.length === 0) return;
+    void (async () => {
+      for (const o of expired) {
+        await audit.record({ actor: 'system', action: 'sanction.expire', target: o.appId, before: o, after: sanctions.effective(o.appId) });
+      }
+      await detector.evaluateAll();
+    })().catch((err: unknown) => log.error({ err }, 'sanction expiry handling failed'));
+  }, 1000);
+  expiryTimer.unref();
 
   let consumer: LogConsumer | null = null;
   let identityConsumer: { stop(): Promise<void> } | null = null;
@@ -76,6 +109,25 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
       customApps,
       identity,
       sanctions,
+      sanctionStore,
+      detector,
+      audit,
+      pseudonymizer,
+      auth: {
+        keys,
+        adminToken: config.SHADOW_AI_ADMIN_TOKEN,
+        oidc:
+          config.OIDC_ISSUER && config.OIDC_AUDIENCE && config.OIDC_JWKS_URL
+            ? createOidcVerifier({
+                issuer: config.OIDC_ISSUER,
+                audience: config.OIDC_AUDIENCE,
+                jwksUrl: config.OIDC_JWKS_URL,
+                roleClaim: config.OIDC_ROLE_CLAIM,
+                roleMap: config.OIDC_ROLE_MAP,
+              })
+            : null,
+        maxFailuresPerMinute: config.AUTH_MAX_FAILURES_PER_MINUTE,
+      },
       sink,
       metrics,
       config,
@@ -89,6 +141,14 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
     log,
   );
   const address = await server.listen({ port: config.PORT, host: config.HOST });
+  // Local key management for the embedded store (one process per data directory).
+  const adminSocket: Server | null = store.kind === 'embedded' ? await startAdminSocket(adminSocketPath(config.SHADOW_AI_DATA_DIR), {
+          keys,
+          audit,
+          exportList: (format, list, proxy) =>
+            currentExport(format as ExportFormat, list, { catalog: catalog.current, sanctions, customApps }, proxy),
+        }) : null;
+  const needsKey = keys.size === 0 && !config.SHADOW_AI_ADMIN_TOKEN && !config.OIDC_ISSUER;
   log.info(
     { url: address, store: store.kind, kafka: consumer ? 'on' : 'off', apps: catalog.current.apps.length, catalog: catalog.current.version },
     'shadow-ai started',
@@ -96,6 +156,7 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
 
   let stopping: Promise<void> | null = null;
   return {
+    needsKey,
     server,
     url: address,
     syslogPorts: syslog?.ports ?? null,
@@ -104,6 +165,8 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
     stop() {
       stopping ??= (async () => {
         await server.close();
+        adminSocket?.close();
+        clearInterval(expiryTimer);
         await syslog?.stop();
         await consumer?.stop();
         await identityConsumer?.stop();
@@ -111,6 +174,7 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
         customApps.stop();
         identity.stop();
         destIp?.close();
+        await keys.stop();
         await store.close();
         log.info('shadow-ai stopped');
       })();

@@ -108,6 +108,36 @@ export const configSchema = z.object({
   GEOIP_ASN_DB: optionalString,
   /** Country MMDB: a file path, `bundled` (the free database shipped on npm), or `off`. */
   GEOIP_COUNTRY_DB: z.string().default('bundled'),
+  /** Bootstrap bearer token with the admin role, for automation. Never logged. */
+  SHADOW_AI_ADMIN_TOKEN: optionalString,
+  OIDC_ISSUER: optionalString,
+  OIDC_AUDIENCE: optionalString,
+  OIDC_JWKS_URL: optionalString,
+  /** JWT claim with the user's roles or groups */
+  OIDC_ROLE_CLAIM: z.string().default('roles'),
+  /** claim value → role, e.g. `soc-analysts:analyst,it-admins:admin` */
+  OIDC_ROLE_MAP: z
+    .string()
+    .default('')
+    .transform((value, ctx) => {
+      const out: Record<string, 'viewer' | 'analyst' | 'admin'> = {};
+      for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+        const idx = part.lastIndexOf(':');
+        const role = part.slice(idx + 1);
+        if (idx <= 0 || !['viewer', 'analyst', 'admin'].includes(role)) {
+          ctx.addIssue({ code: 'custom', message: `expected claimValue:viewer|analyst|admin, got "${part}"` });
+          return z.NEVER;
+        }
+        out[part.slice(0, idx)] = role as 'viewer' | 'analyst' | 'admin';
+      }
+      return out;
+    }),
+  /** failed authentications per client address per minute before 429 */
+  AUTH_MAX_FAILURES_PER_MINUTE: z.coerce.number().int().positive().default(20),
+  /** Pseudonymisation mode: identities stored and shown as keyed hashes. */
+  SHADOW_AI_PSEUDONYMIZE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  /** Per-installation secret for pseudonyms (at least 32 characters); required with SHADOW_AI_PSEUDONYMIZE. */
+  SHADOW_AI_PSEUDONYM_SECRET: optionalString,
   DETECT_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
   /**
    * Test-only fault injection: `exit-after-insert` ends the process right after a Kafka batch is
@@ -117,6 +147,18 @@ export const configSchema = z.object({
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Cross-field rules the schema cannot state field by field. */
+function checkConfig(c: Config): string[] {
+  const problems: string[] = [];
+  const oidc = [c.OIDC_ISSUER, c.OIDC_AUDIENCE, c.OIDC_JWKS_URL].filter(Boolean).length;
+  if (oidc > 0 && oidc < 3) problems.push('OIDC_ISSUER, OIDC_AUDIENCE and OIDC_JWKS_URL go together');
+  if (c.SHADOW_AI_PSEUDONYMIZE && (c.SHADOW_AI_PSEUDONYM_SECRET?.length ?? 0) < 32) {
+    problems.push('SHADOW_AI_PSEUDONYMIZE needs SHADOW_AI_PSEUDONYM_SECRET of at least 32 characters');
+  }
+  if (c.SHADOW_AI_ADMIN_TOKEN !== undefined && c.SHADOW_AI_ADMIN_TOKEN.length < 16) problems.push('SHADOW_AI_ADMIN_TOKEN must be at least 16 characters');
+  return problems;
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -128,5 +170,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const lines = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
+  const problems = checkConfig(result.data);
+  if (problems.length > 0) throw new ConfigError(`invalid configuration:\n  ${problems.join('\n  ')}`);
   return result.data;
 }

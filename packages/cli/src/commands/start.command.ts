@@ -19,6 +19,12 @@ detector, and Kafka consumers when KAFKA_BROKERS is set. Configuration comes fro
                                           syslog listeners (off unless set; 0 = any free port) on SYSLOG_HOST
   SYSLOG_FORMAT (auto), SYSLOG_TIMEZONE   payload format (auto: detected per device); zone of header times
   SHADOW_AI_SANCTIONS_FILE                JSON sanction status per app (default: all unsanctioned)
+  SHADOW_AI_ADMIN_TOKEN                   bootstrap admin bearer token (>= 16 chars) for automation
+  OIDC_ISSUER, OIDC_AUDIENCE, OIDC_JWKS_URL, OIDC_ROLE_CLAIM (roles), OIDC_ROLE_MAP
+                                          accept OIDC/JWT bearer tokens
+  SHADOW_AI_PSEUDONYMIZE, SHADOW_AI_PSEUDONYM_SECRET
+                                          store and show identities as keyed hashes
+  GEOIP_ASN_DB, GEOIP_COUNTRY_DB (bundled)  MMDB files for destination enrichment
   INGEST_BATCH_SIZE (20000), INGEST_MAX_LINE_BYTES (65536), INGEST_MAX_BODY_BYTES (33554432)
   DETECT_INTERVAL_MS (1000), LOG_LEVEL (info)
 
@@ -36,6 +42,9 @@ export async function startCommand(argv: string[], io: Io): Promise<number> {
   const runtime = await startRuntime(config);
   const embedded = runtime.store.kind === 'embedded' ? ` (embedded store in ${runtime.store.location})` : '';
   io.err(`shadow-ai listening on ${runtime.url}${embedded}; API docs at ${runtime.url}/docs\n`);
+  if (runtime.needsKey) {
+    io.err('no API keys yet: create the first admin key with `npx shadow-ai keys create --role admin` (or set SHADOW_AI_ADMIN_TOKEN)\n');
+  }
   const sp = runtime.syslogPorts;
   if (sp) io.err(`syslog listening on${sp.udp !== null ? ` udp/${sp.udp}` : ''}${sp.tcp !== null ? ` tcp/${sp.tcp}` : ''}${sp.tls !== null ? ` tls/${sp.tls}` : ''}\n`);
   return new Promise<number>((resolve) => {

@@ -1,0 +1,224 @@
+/**
+ * IBM QRadar Log Event Extended Format, with or without a syslog header in front:
+ *   LEEF 1.0: `LEEF:1.0|Vendor|Product|Version|EventID|key=value<TAB>key=value…`
+ *   LEEF 2.0: `LEEF:2.0|Vendor|Product|Version|EventID|Delimiter|key=value<D>key=value…`
+ * The 2.0 delimiter is one character or its hex code (`x5E`, `0x09`); empty means TAB. LEEF has no escaping:
+ * a piece between delimiters without `=` belongs to the value before it. Producers that separate 1.0
+ * attributes with spaces instead of tabs are read like CEF extensions.
+ *
+ * Mapped keys: `devTime` (+ `devTimeFormat`, a Java SimpleDateFormat pattern; without it epoch ms,
+ * `MMM dd yyyy HH:mm:ss[.SSS][ zone]` or ISO 8601; else the syslog header time, else receivedAt) → ts;
+ * `src` → srcIp; `dst` → destIp; `dstPort` → destPort (else the URL's); `usrName` → user; `url` → url and
+ * host (`dhost` wins for host); `action` → action (block/deny… → blocked, allow/permit… → allowed);
+ * `bytesOut` (client→server) / `bytesIn` → bytes; `userAgent`, `method` when a producer sends them.
+ * kind: `dns` when `proto` is DNS, `proxy` with a URL (or method/user agent), else `flow`. No status key.
+ */
+import { emptyEvent, parsed, rejected, type EventKind, type ParseContext, type ParseResult, type ParserFactory } from '@shadow-ai/core';
+import { isIP } from 'node:net';
+import { isoTimestamp, parseByteCount, urlTarget } from './fields.util.ts';
+import { actionFromWord, hostAndPort, parsePortText, receivedTs, resolveTimeZone } from './common.util.ts';
+import { headerTime, parseDeviceTime, parseWithJavaPattern, splitCefPairs } from './kv.util.ts';
+
+export const LEEF_FORMAT = 'leef';
+
+const KEY_ALIASES: ReadonlyMap<string, string> = new Map([
+  ['userName', 'usrName'], ['suser', 'usrName'], ['useragent', 'userAgent'], ['requestClientApplication', 'userAgent'],
+  ['requestMethod', 'method'], ['request', 'url'], ['dpt', 'dstPort'],
+]);
+/** The attributes the mapping reads; the first occurrence of a key wins. */
+class Fields {
+  devTime: string | undefined = undefined;
+  devTimeFormat: string | undefined = undefined;
+  src: string | undefined = undefined;
+  dst: string | undefined = undefined;
+  dstPort: string | undefined = undefined;
+  usrName: string | undefined = undefined;
+  url: string | undefined = undefined;
+  dhost: string | undefined = undefined;
+  proto: string | undefined = undefined;
+  action: string | undefined = undefined;
+  bytesIn: string | undefined = undefined;
+  bytesOut: string | undefined = undefined;
+  userAgent: string | undefined = undefined;
+  method: string | undefined = undefined;
+
+  take(key: string, v: string): void {
+    switch (key) {
+      case 'devTime': this.devTime ??= v; break;
+      case 'devTimeFormat': this.devTimeFormat ??= v; break;
+      case 'src': this.src ??= v; break;
+      case 'dst': this.dst ??= v; break;
+      case 'dstPort': this.dstPort ??= v; break;
+      case 'usrName': this.usrName ??= v; break;
+      case 'url': this.url ??= v; break;
+      case 'dhost': this.dhost ??= v; break;
+      case 'proto': this.proto ??= v; break;
+      case 'action': this.action ??= v; break;
+      case 'bytesIn': this.bytesIn ??= v; break;
+      case 'bytesOut': this.bytesOut ??= v; break;
+      case 'userAgent': this.userAgent ??= v; break;
+      case 'method': this.method ??= v; break;
+    }
+  }
+}
+
+/** Reused for every line: parsing is synchronous, so one array serves all calls. */
+const PAIRS: string[] = [];
+/** C0 controls and DEL except TAB; the 2.0 delimiter may be one of them and is then allowed too. */
+const CONTROL_RE = /[\x00-\x08\x0a-\x1f\x7f]/g;
+const HEX_RE = /^[0-9a-fA-F]{2,4}$/;
+
+/** Stateless; one closure per source because of the time zone. */
+export const createLeefParser: ParserFactory = (opts) => {
+  const zone = resolveTimeZone(opts, LEEF_FORMAT);
+  return (line, ctx) => parseLeef(line, ctx, zone);
+};
+
+function parseLeef(rawLine: string, ctx: ParseContext, zone: string): ParseResult {
+  const line = rawLine.trim();
+  if (line.length === 0) return rejected('empty line');
+  const at = line.indexOf('LEEF:');
+  if (at === -1 || (at > 0 && line.charCodeAt(at - 1) !== 32)) return rejected('not a LEEF line: no LEEF: header');
+
+  let pos = at + 5;
+  let bar = line.indexOf('|', pos);
+  const version = bar === -1 ? '' : line.slice(pos, bar);
+  const v2 = version === '2.0' || version === '2';
+  if (!v2 && version !== '1.0' && version !== '1') {
+    return bar === -1 ? rejected('truncated LEEF header') : rejected('bad LEEF version: expected 1.0 or 2.0');
+  }
+  for (let k = 0; k < 4; k++) {
+    pos = bar + 1;
+    bar = line.indexOf('|', pos);
+    if (bar === -1) return rejected('truncated LEEF header: expected Vendor|Product|Version|EventID|');
+  }
+  let delimiter = '\t';
+  let attrs: string;
+  if (v2) {
+    pos = bar + 1;
+    bar = line.indexOf('|', pos);
+    if (bar === -1) return rejected('truncated LEEF 2.0 header: expected a delimiter field');
+    const declared = parseDelimiter(line.slice(pos, bar));
+    if (declared === undefined) return rejected('bad LEEF 2.0 delimiter: expected one character or xHH');
+    attrs = line.slice(bar + 1);
+    // `…|EventID|||key=…`: the delimiter field holds the bar itself.
+    if (declared === '' && attrs.charCodeAt(0) === 124) {
+      delimiter = '|';
+      attrs = attrs.slice(1);
+    } else if (declared !== '') {
+      delimiter = declared;
+    }
+  } else {
+    attrs = line.slice(bar + 1);
+  }
+  const controls = line.match(CONTROL_RE);
+  if (controls !== null && controls.some((c) => c !== delimiter)) return rejected('binary or control characters in line');
+
+  const spaceSeparated = delimiter === '\t' && !attrs.includes('\t') && attrs.includes(' ');
+  if (spaceSeparated ? !splitCefPairs(attrs, PAIRS) : !splitAttributes(attrs, delimiter, PAIRS)) {
+    return rejected('malformed LEEF attributes: expected key=value pairs');
+  }
+  const f = new Fields();
+  for (let k = 0; k < PAIRS.length; k += 2) {
+    const rawKey = PAIRS[k] ?? '';
+    const value = PAIRS[k + 1] ?? '';
+    if (value !== '') f.take(KEY_ALIASES.get(rawKey) ?? rawKey, value);
+  }
+
+  let ms: number | null = null;
+  const devTime = f.devTime;
+  if (devTime !== undefined) {
+    const pattern = f.devTimeFormat;
+    const result = pattern === undefined ? parseDeviceTime(devTime, zone, ctx.receivedAt)
+      : parseWithJavaPattern(devTime, pattern, zone, ctx.receivedAt);
+    if (typeof result === 'string') return rejected(result);
+    if (result === undefined) return rejected('bad devTime: expected epoch ms, MMM dd yyyy HH:mm:ss or a devTimeFormat');
+    ms = result;
+  }
+  ms ??= headerTime(line.slice(0, at), zone, ctx.receivedAt);
+  const ts = ms !== null ? isoTimestamp(ms) : receivedTs(ctx.receivedAt);
+  if (ts === undefined) return rejected('no timestamp in the line and receivedAt is not a valid date');
+
+  const src = f.src;
+  if (src !== undefined && isIP(src) === 0) return rejected('bad src: expected an IP address');
+  const dst = f.dst;
+  if (dst !== undefined && isIP(dst) === 0) return rejected('bad dst: expected an IP address');
+  const portText = f.dstPort;
+  const dstPort = portText === undefined ? null : parsePortText(portText);
+  if (dstPort === undefined) return rejected('bad dstPort: expected a port 1-65535');
+  const bytesIn = f.bytesIn === undefined ? null : parseByteCount(f.bytesIn);
+  if (bytesIn === undefined) return rejected('bad bytesIn: expected a byte count');
+  const bytesOut = f.bytesOut === undefined ? null : parseByteCount(f.bytesOut);
+  if (bytesOut === undefined) return rejected('bad bytesOut: expected a byte count');
+
+  const url = f.url ?? null;
+  const method = f.method ?? null;
+  const userAgent = f.userAgent ?? null;
+  let kind: EventKind = 'flow';
+  if ((f.proto ?? '').toLowerCase() === 'dns') kind = 'dns';
+  else if (url !== null || method !== null || userAgent !== null) kind = 'proxy';
+
+  const event = emptyEvent(kind, LEEF_FORMAT, ts);
+  event.srcIp = src ?? null;
+  event.destIp = dst ?? null;
+  event.user = f.usrName ?? null;
+  event.url = url;
+  event.method = method;
+  event.userAgent = userAgent;
+  event.bytesIn = bytesIn;
+  event.bytesOut = bytesOut;
+  event.action = f.action === undefined ? null : actionFromWord(f.action);
+  const dhost = f.dhost;
+  const named = dhost === undefined ? undefined : hostAndPort(dhost);
+  const target = url === null ? null : urlTarget(url);
+  event.host = named?.host ?? target?.host ?? null;
+  event.destPort = dstPort ?? named?.port ?? target?.port ?? null;
+  return parsed(event);
+}
+
+/** `^`, `|`, `x5E`, `0x09`, `\t`; '' for an empty field; undefined for anything else. */
+function parseDelimiter(s: string): string | undefined {
+  if (s.length <= 1) return s;
+  if (s === '\\t') return '\t';
+  const hex = s.startsWith('0x') || s.startsWith('0X') ? s.slice(2) : s.startsWith('x') || s.startsWith('X') ? s.slice(1) : null;
+  if (hex === null || !HEX_RE.test(hex)) return undefined;
+  const code = parseInt(hex, 16);
+  return code === 0 || code === 61 /* = */ ? undefined : String.fromCharCode(code);
+}
+
+/**
+ * `key=value` pieces split on `delimiter`, pushed into `out` as key, value…; a piece without `=` (or whose
+ * text before `=` is no key) continues the value before it.
+ */
+function splitAttributes(attrs: string, delimiter: string, out: string[]): boolean {
+  out.length = 0;
+  let key: string | null = null;
+  let value = '';
+  let start = 0;
+  while (start <= attrs.length) {
+    let end = attrs.indexOf(delimiter, start);
+    if (end === -1) end = attrs.length;
+    const eq = attrs.indexOf('=', start);
+    if (eq > start && eq < end && isAttributeKey(attrs, start, eq)) {
+      if (key !== null) out.push(key, value.trim());
+      key = attrs.slice(start, eq);
+      value = attrs.slice(eq + 1, end);
+    } else if (end > start && attrs.slice(start, end).trim() !== '') {
+      if (key === null) return false;
+      value += delimiter + attrs.slice(start, end);
+    }
+    start = end + delimiter.length;
+  }
+  if (key !== null) out.push(key, value.trim());
+  return true;
+}
+
+/** [A-Za-z_][A-Za-z0-9_.-]* between `start` and `end`. */
+function isAttributeKey(s: string, start: number, end: number): boolean {
+  for (let i = start; i < end; i++) {
+    const c = s.charCodeAt(i);
+    const letter = (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+    if (!letter && (i === start || !((c >= 48 && c <= 57) || c === 46 || c === 45))) return false;
+  }
+  return true;
+}
