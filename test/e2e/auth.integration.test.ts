@@ -173,6 +173,29 @@ describe('authentication and authorisation of every route', () => {
   });
 });
 
+describe('login failure rate limit', () => {
+  const dir = tempDir('ratelimit');
+  let service: Service;
+
+  beforeAll(async () => {
+    service = await startService({ dataDir: join(dir, 'data'), env: { AUTH_MAX_FAILURES_PER_MINUTE: '5' } });
+  });
+
+  afterAll(async () => {
+    await service?.stop();
+    removeDir(dir);
+  });
+
+  it('answers 429 after repeated failures from one address, even for a valid credential', async () => {
+    const bad = () => fetch(`${service.url}/v1/apps`, { headers: { authorization: 'Bearer wrong-token-value' } });
+    for (let i = 0; i < 5; i++) expect((await bad()).status).toBe(401);
+    expect((await bad()).status).toBe(429);
+    expect((await authFetch(`${service.url}/v1/apps`)).status).toBe(429);
+    // Probes stay reachable.
+    expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
+  });
+});
+
 describe('sanctions: decisions, scope, expiry and the audit log', () => {
   const dir = tempDir('sanction');
   let service: Service;
