@@ -57,6 +57,11 @@ describe('infoblox — query lines', () => {
       .toBe('2026-11-25T10:00:00.500Z');
   });
 
+  it('is not fooled by a syslog host named client', () => {
+    const line = '<30>Nov 25 10:00:00 client named[1234]: client 10.1.2.3#53211: query: x.ai IN A + (10.0.0.53)';
+    expect(okEvent(createInfobloxParser()(line, ctx))).toMatchObject({ srcIp: '10.1.2.3', host: 'x.ai' });
+  });
+
   it('accepts a TSIG-signed client', () => {
     const line = 'client 10.1.2.3#5353/key ddns-key: query: x.ai IN A + (10.0.0.53)';
     expect(okEvent(createInfobloxParser()(line, ctx)).host).toBe('x.ai');

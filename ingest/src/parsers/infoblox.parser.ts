@@ -20,7 +20,7 @@
 import { emptyEvent, parsed, rejected, skipLine, type ParseResult, type ParserFactory } from '@shadow-ai/core';
 import { isIP } from 'node:net';
 import { CONTROL_CHARS_RE, digitsAt, ipOrNull, isDigits, isoTimestamp, monthIndex, normalizeHostname } from './fields.util.ts';
-import { DNS_CLASS_RE, dnsRcodeFromText, dnsTypeFromText, receivedTs, resolveTimeZone, wallToUtc } from './common.util.ts';
+import { DNS_CLASS_RE, dnsRcodeFromText, dnsTypeFromText, receivedTs, resolveTimeZone, tokenEnd, wallToUtc } from './common.util.ts';
 import { readSyslogHeader } from './syslog.util.ts';
 
 export const INFOBLOX_FORMAT = 'infoblox';
@@ -38,10 +38,9 @@ export const createInfobloxParser: ParserFactory = (opts) => {
     if (CONTROL_CHARS_RE.test(line)) return rejected('binary or control characters in line');
     const header = readSyslogHeader(line, zone, ctx.receivedAt);
     if (typeof header === 'string') return rejected(header);
-    const clientAt = line.indexOf('client ', header.pos);
-    if (clientAt === -1 || (clientAt > 0 && line.charCodeAt(clientAt - 1) !== 32)) {
-      return rejected('not a query log line: no "client" part');
-    }
+    const clientAt = findClient(line, header.pos);
+    if (clientAt === NO_CLIENT) return rejected('not a query log line: no "client" part');
+    if (clientAt === BAD_CLIENT) return rejected('bad client address: expected IP#PORT after "client"');
     const words = line.slice(header.pos, clientAt).split(' ').filter((w) => w !== '');
     if (words.length > MAX_PREFIX_WORDS) return rejected('unsupported layout: unexpected text before "client"');
     let ms = header.ms;
@@ -93,6 +92,26 @@ export const createInfobloxParser: ParserFactory = (opts) => {
     return rejected(`not a query log line${verb ? `: ${verb.length > 30 ? verb.slice(0, 30) : verb} line` : ''}`);
   };
 };
+
+const NO_CLIENT = -1;
+const BAD_CLIENT = -2;
+
+/**
+ * Where the `client ` word that starts the client part is: the one followed by `@0x…` or an `IP#PORT` token
+ * (a host named `client` in the envelope does not count). NO_CLIENT when the word is absent, BAD_CLIENT when
+ * it is there but followed by no address.
+ */
+function findClient(line: string, from: number): number {
+  let found = NO_CLIENT;
+  for (let at = line.indexOf('client ', from); at !== -1; at = line.indexOf('client ', at + 7)) {
+    if (at > 0 && line.charCodeAt(at - 1) !== 32) continue;
+    const next = at + 7;
+    const end = tokenEnd(line, next);
+    if (line.charCodeAt(next) === 64 /* @ */ || line.lastIndexOf('#', end) > next) return at;
+    found = BAD_CLIENT;
+  }
+  return found;
+}
 
 /** `NAME CLASS TYPE FLAGS (SERVER)` or `NAME CLASS TYPE response: RCODE FLAGS ANSWERS…` from token `t`. */
 function queryEvent(tokens: readonly string[], t: number, ts: string, srcIp: string): ParseResult {

@@ -18,7 +18,7 @@
  * url is mapped; a missing port from the host or URL.
  */
 import {
-  EVENT_FIELDS, emptyEvent, parsed, rejected, type EventKind, type NormalizedEvent, type ParseContext, type ParseResult,
+  EVENT_FIELDS, emptyEvent, parsed, rejected, type EventKind, type NormalizedEvent, type ParseResult,
   type ParserFactory,
 } from '@shadow-ai/core';
 import { isIP } from 'node:net';
@@ -65,7 +65,7 @@ export const createJsonParser: ParserFactory = (opts) => {
   if (plan.ts === null || plan.host === null) {
     throw new Error('json: fieldMap must map ts and host (e.g. { "ts": "@timestamp", "host": "destination.domain" })');
   }
-  return (line, ctx) => parseJson(line, ctx, zone, plan);
+  return (line) => parseJson(line, zone, plan);
 };
 
 function compilePath(text: string): CompiledPath {
@@ -111,7 +111,7 @@ function bad(plan: Plan, field: Exclude<Field, 'format'>, expected: string): Par
   return rejected(`bad ${field} at ${plan[field]?.text}: expected ${expected}`);
 }
 
-function parseJson(rawLine: string, ctx: ParseContext, zone: string, plan: Plan): ParseResult {
+function parseJson(rawLine: string, zone: string, plan: Plan): ParseResult {
   const line = rawLine.trim();
   if (line.length === 0) return rejected('empty line');
   if (line.charCodeAt(0) !== 123 /* { */) return rejected('not a JSON object line');
