@@ -43,6 +43,8 @@ describe('time helpers', () => {
     expect(inferYear(0, new Date('2026-12-31T23:55:00Z'))).toBe(2027);
     expect(inferYear(10, new Date('2026-11-25T00:00:00Z'))).toBe(2026);
     expect(inferYear(10, new Date(Number.NaN))).toBeUndefined();
+    // detectFormat passes the epoch as receivedAt: a December line must still get a valid year.
+    expect(inferYear(11, new Date(0))).toBe(1970);
   });
 
   it('reads ISO 8601 with and without offsets and fractions', () => {

@@ -58,14 +58,15 @@ export function wallToUtc(
 /**
  * The year of a date logged without one (syslog's `Nov 25 10:00:00`): the year of `receivedAt`, or the one
  * before/after when the month is more than half a year away (December lines read in January, and lines
- * from a sender already in the new year). Undefined when receivedAt is not a valid date.
+ * from a sender already in the new year), never before 1970. Undefined when receivedAt is not a valid date.
  */
 export function inferYear(month0: number, receivedAt: Date): number | undefined {
   const ms = receivedAt.getTime();
   if (Number.isNaN(ms)) return undefined;
   const year = receivedAt.getUTCFullYear();
   const diff = month0 - receivedAt.getUTCMonth();
-  if (diff > 6) return year - 1;
+  // Not before 1970: format auto-detection passes the epoch as receivedAt, and 1969 is no valid log year.
+  if (diff > 6) return year > 1970 ? year - 1 : year;
   if (diff < -6) return year + 1;
   return year;
 }

@@ -49,6 +49,10 @@ describe('dnsmasq — queries', () => {
     expect(okEvent(parse(QUERY.replace('Nov 25', 'Dec 31'), ctxAt('2027-01-01T00:05:00Z'))).ts).toBe('2026-12-31T10:00:00.000Z');
   });
 
+  it('accepts a December line when receivedAt is the epoch (format auto-detection)', () => {
+    expect(parse(QUERY.replace('Nov 25', 'Dec 24'), { receivedAt: new Date(0) }).ok).toBe(true);
+  });
+
   it('accepts RFC 3339 and RFC 5424 envelopes and a #port on the client', () => {
     expect(okEvent(parse('2026-11-25T10:00:00.123456+00:00 router dnsmasq[1234]: query[A] x.ai from 10.1.2.3#5353', ctx)))
       .toMatchObject({ ts: '2026-11-25T10:00:00.123Z', srcIp: '10.1.2.3' });

@@ -6,6 +6,17 @@ import { createPanosParser } from './panos.parser.ts';
 import { createProxySgParser } from './proxysg.parser.ts';
 import { createUmbrellaDnsParser, createUmbrellaProxyParser } from './umbrella.parser.ts';
 import { createZscalerParser } from './zscaler.parser.ts';
+import { createCefParser } from './cef.parser.ts';
+import { createDnsmasqParser } from './dnsmasq.parser.ts';
+import { createInfobloxParser } from './infoblox.parser.ts';
+import { createJsonParser } from './json.parser.ts';
+import { createLeefParser } from './leef.parser.ts';
+import { createSquidCustomParser } from './squid-custom.parser.ts';
+import { createUnboundParser } from './unbound.parser.ts';
+import { createWindowsDnsParser } from './windows-dns.parser.ts';
+import { createZeekDnsParser } from './zeek-dns.parser.ts';
+import { createZeekHttpParser } from './zeek-http.parser.ts';
+import { createZeekSslParser } from './zeek-ssl.parser.ts';
 import { parseSquid } from './squid.parser.ts';
 
 export { parseBind } from './bind.parser.ts';
@@ -25,6 +36,18 @@ export const PARSERS: Readonly<Record<string, ParserFactory>> = Object.freeze({
   proxysg: createProxySgParser,
   fortigate: createFortigateParser,
   checkpoint: createCheckpointParser,
+  'zeek-dns': createZeekDnsParser,
+  'zeek-http': createZeekHttpParser,
+  'zeek-ssl': createZeekSslParser,
+  'windows-dns': createWindowsDnsParser,
+  // After bind: NIOS runs BIND, so plain BIND lines parse as both; ties go to the earlier entry.
+  infoblox: createInfobloxParser,
+  cef: createCefParser,
+  leef: createLeefParser,
+  unbound: createUnboundParser,
+  dnsmasq: createDnsmasqParser,
+  json: createJsonParser,
+  'squid-custom': createSquidCustomParser,
 });
 
 export const FORMATS: readonly string[] = Object.keys(PARSERS);
