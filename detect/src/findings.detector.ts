@@ -64,7 +64,14 @@ export class FindingsDetector {
   private running: Promise<void> = Promise.resolve();
 
   constructor(
-    private readonly deps: { client: ClickHouseClient; sanctions: Sanctions; log: Logger; metrics?: Metrics },
+    private readonly deps: {
+      client: ClickHouseClient;
+      sanctions: Sanctions;
+      log: Logger;
+      metrics?: Metrics;
+      /** called with findings that did not exist before (suppression rules apply to them) */
+      onNew?: (rows: FindingRow[]) => Promise<void>;
+    },
   ) {}
 
   touch(user: string, appId: string): void {
@@ -165,6 +172,8 @@ export class FindingsDetector {
     if (rows.length > 0) {
       await client.insert({ table: 'findings', values: rows, format: 'JSONEachRow' });
       this.deps.metrics?.findingsWritten.inc(rows.length);
+      const fresh = rows.filter((r) => !existing.has(r.id));
+      if (fresh.length > 0 && this.deps.onNew) await this.deps.onNew(fresh);
     }
     return rows.length;
   }

@@ -11,3 +11,4 @@ export * from './sanctions.store.ts';
 export * from './pseudonymizer.ts';
 export * from './exports/exports.ts';
 export * from './exports/enforcement.ts';
+export * from './triage.ts';

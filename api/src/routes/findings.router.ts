@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { queryRows } from '@shadow-ai/clickhouse';
-import { FINDING_STATUSES, FINDING_TYPES } from '@shadow-ai/detect';
+import { FINDING_STATUSES, FINDING_TYPES, FINDINGS_VIEW, TriageError } from '@shadow-ai/detect';
 import type { ApiDeps } from '../deps.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { errorSchema, HttpError } from '../errors.ts';
@@ -18,6 +18,7 @@ const findingSchema = z
     sanction: z.string(),
     severity: z.number().int().min(0).max(100),
     status: z.enum(FINDING_STATUSES),
+    assignee: z.string().nullable(),
     firstSeen: z.string(),
     lastSeen: z.string(),
     requests: z.number(),
@@ -35,6 +36,7 @@ interface FindingDbRow {
   sanction: string;
   severity: number | string;
   status: (typeof FINDING_STATUSES)[number];
+  assignee: string | null;
   first_seen: string;
   last_seen: string;
   requests: number | string;
@@ -43,7 +45,17 @@ interface FindingDbRow {
   updated_at: string;
 }
 
-const COLUMNS = 'id, type, user, app_id, sanction, severity, status, first_seen, last_seen, requests, bytes_out, bytes_in, updated_at';
+const historySchema = z.object({
+  ts: z.string(),
+  actor: z.string(),
+  fromStatus: z.enum(FINDING_STATUSES),
+  toStatus: z.enum(FINDING_STATUSES),
+  assignee: z.string().nullable(),
+  reason: z.string(),
+  note: z.string(),
+});
+
+const COLUMNS = 'id, type, user, app_id, sanction, severity, status, assignee, first_seen, last_seen, requests, bytes_out, bytes_in, updated_at';
 
 export const findingsRouter =
   (deps: ApiDeps): FastifyPluginAsyncZod =>
@@ -60,6 +72,7 @@ export const findingsRouter =
         sanction: r.sanction,
         severity: Number(r.severity),
         status: r.status,
+        assignee: r.assignee,
         firstSeen: isoOut(r.first_seen),
         lastSeen: isoOut(r.last_seen),
         requests: Number(r.requests),
@@ -124,7 +137,7 @@ export const findingsRouter =
         }
         const rows = await queryRows<FindingDbRow>(
           deps.client,
-          `SELECT ${COLUMNS} FROM findings FINAL ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+          `SELECT ${COLUMNS} FROM (${FINDINGS_VIEW}) ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
            ORDER BY ${order} LIMIT {limit:UInt32}`,
           params,
         );
@@ -145,16 +158,113 @@ export const findingsRouter =
           summary: 'One finding',
           tags: ['findings'],
           params: z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, 'a finding id') }),
-          response: { 200: findingSchema, 400: errorSchema, 404: errorSchema },
+          response: { 200: findingSchema.extend({ history: z.array(historySchema) }), 400: errorSchema, 404: errorSchema },
         },
       },
       async (req) => {
-        const rows = await queryRows<FindingDbRow>(deps.client, `SELECT ${COLUMNS} FROM findings FINAL WHERE id = {id:String}`, {
+        const rows = await queryRows<FindingDbRow>(deps.client, `SELECT ${COLUMNS} FROM (${FINDINGS_VIEW}) WHERE id = {id:String}`, {
           id: req.params.id,
         });
         const row = rows[0];
         if (!row) throw new HttpError(404, 'not_found', `no finding ${req.params.id}`);
-        return toFinding(row);
+        return { ...toFinding(row), history: await deps.triage.history(req.params.id) };
+      },
+    );
+
+    app.patch(
+      '/v1/findings/:id',
+      {
+        config: { access: 'analyst' },
+        schema: {
+          summary: 'Triage a finding: status (open → acknowledged → resolved | suppressed, or reopen), assignee, note',
+          tags: ['findings'],
+          params: z.object({ id: z.string().regex(/^[0-9a-f]{24}$/, 'a finding id') }),
+          body: z
+            .strictObject({
+              status: z.enum(FINDING_STATUSES).optional(),
+              assignee: z.string().min(1).max(256).nullable().optional(),
+              note: z.string().max(4000).optional(),
+              reason: z.string().min(1).max(1000).optional().describe('required to resolve or suppress'),
+            })
+            .refine((b) => Object.keys(b).length > 0, 'nothing to change'),
+          response: { 200: findingSchema.extend({ history: z.array(historySchema) }), 400: errorSchema, 404: errorSchema, 409: errorSchema },
+        },
+      },
+      async (req) => {
+        try {
+          const { before, after } = await deps.triage.change(req.params.id, req.body, req.principal?.actor ?? 'unknown');
+          await deps.audit.record({ actor: req.principal?.actor ?? 'unknown', action: 'finding.update', target: req.params.id, before, after: { ...after, note: req.body.note ?? null } });
+        } catch (e) {
+          if (e instanceof TriageError) throw new HttpError(e.code === 'not_found' ? 404 : e.code === 'invalid_transition' ? 409 : 400, e.code, e.message);
+          throw e;
+        }
+        const rows = await queryRows<FindingDbRow>(deps.client, `SELECT ${COLUMNS} FROM (${FINDINGS_VIEW}) WHERE id = {id:String}`, { id: req.params.id });
+        return { ...toFinding(rows[0]!), history: await deps.triage.history(req.params.id) };
+      },
+    );
+
+    const ruleSchema = z.object({
+      id: z.string(),
+      user: z.string().nullable(),
+      appId: z.string().nullable(),
+      type: z.string().nullable(),
+      reason: z.string(),
+      expiresAt: z.string().nullable(),
+      actor: z.string(),
+      createdAt: z.string(),
+    });
+
+    app.get(
+      '/v1/suppressions',
+      { config: { access: 'viewer' }, schema: { summary: 'Suppression rules', tags: ['findings'], response: { 200: z.object({ items: z.array(ruleSchema) }) } } },
+      async () => ({ items: deps.suppressions.list() }),
+    );
+
+    app.post(
+      '/v1/suppressions',
+      {
+        config: { access: 'analyst' },
+        schema: {
+          summary: 'Suppress findings by user, app and/or type until an optional expiry (applies to open findings now and to new ones)',
+          tags: ['findings'],
+          body: z
+            .strictObject({
+              user: z.string().min(1).max(256).optional(),
+              appId: z.string().min(1).max(64).optional(),
+              type: z.enum(FINDING_TYPES).optional(),
+              reason: z.string().min(3).max(1000),
+              expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+            })
+            .refine((b) => b.user || b.appId || b.type, 'a rule needs a user, an app or a type'),
+          response: { 201: z.object({ rule: ruleSchema, suppressed: z.number() }), 400: errorSchema },
+        },
+      },
+      async (req, reply) => {
+        const actor = req.principal?.actor ?? 'unknown';
+        const out = await deps.suppressions.create(req.body, actor);
+        await deps.audit.record({ actor, action: 'suppression.create', target: out.rule.id, before: null, after: out.rule });
+        return reply.code(201).send(out);
+      },
+    );
+
+    app.delete(
+      '/v1/suppressions/:id',
+      {
+        config: { access: 'analyst' },
+        schema: {
+          summary: 'Remove a suppression rule; the findings it suppressed reopen',
+          tags: ['findings'],
+          params: z.object({ id: z.string().min(1).max(64) }),
+          response: { 200: z.object({ reopened: z.number() }), 404: errorSchema },
+        },
+      },
+      async (req) => {
+        const actor = req.principal?.actor ?? 'unknown';
+        const before = deps.suppressions.list().find((r) => r.id === req.params.id) ?? null;
+        const reopened = await deps.suppressions.remove(req.params.id, actor);
+        if (reopened < 0) throw new HttpError(404, 'not_found', `no suppression rule ${req.params.id}`);
+        await deps.audit.record({ actor, action: 'suppression.remove', target: req.params.id, before, after: null });
+        return { reopened };
       },
     );
   };

@@ -4,7 +4,7 @@ import { createStore, migrate, type Store } from '@shadow-ai/clickhouse';
 import { createLogger, createMetrics, type Config, type Logger } from '@shadow-ai/core';
 import {
   createClassifyStep, createStoreSink, CustomApps, defaultCountryDb, FindingsDetector, IdentityMap, LiveSanctions,
-  currentExport, openDestIpEnricher, Pseudonymizer, Sanctions, SanctionStore, type ExportFormat,
+  currentExport, openDestIpEnricher, Pseudonymizer, Sanctions, SanctionStore, Suppressions, Triage, type ExportFormat,
 } from '@shadow-ai/detect';
 import { startIdentityConsumer, startLogConsumer, startSyslogListener, type LogConsumer, type SyslogListener } from '@shadow-ai/ingest';
 import { createKafka } from '@shadow-ai/kafka';
@@ -60,7 +60,22 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
   const destIp =
     config.GEOIP_ASN_DB || countryDb ? await openDestIpEnricher({ asnDb: config.GEOIP_ASN_DB, countryDb }) : null;
 
-  const detector = new FindingsDetector({ client: store.client, sanctions, log, metrics });
+  const triage = new Triage(store.client);
+  const suppressions = new Suppressions({ client: store.client, triage });
+  await suppressions.load();
+  const detector = new FindingsDetector({
+    client: store.client,
+    sanctions,
+    log,
+    metrics,
+    // New findings that a suppression rule covers are suppressed as they appear.
+    onNew: async (rows) => {
+      for (const r of rows) {
+        const rule = suppressions.match(r);
+        if (rule) await triage.change(r.id, { status: 'suppressed', reason: `suppression rule ${rule.id}: ${rule.reason}` }, `rule:${rule.id}`);
+      }
+    },
+  });
   const sink = createStoreSink({
     client: store.client,
     catalog,
@@ -78,7 +93,9 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
   const expiryTimer = setInterval(() => {
     const now = Date.now();
     const expired = sanctions.expiredBetween(expiryCheckedAt, now);
+    const since = expiryCheckedAt;
     expiryCheckedAt = now;
+    void suppressions.expire(since, now).catch((err: unknown) => log.error({ err }, 'suppression expiry handling failed'));
     if (expired.length === 0) return;
     void (async () => {
       for (const o of expired) {
@@ -112,6 +129,8 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
       sanctionStore,
       detector,
       audit,
+      triage,
+      suppressions,
       pseudonymizer,
       auth: {
         keys,
