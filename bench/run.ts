@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { loadCatalog, normalizeHost } from '@shadow-ai/catalog';
 import { createClassifyStep } from '@shadow-ai/detect';
 import { createParser, parseLines, readLineChunks } from '@shadow-ai/ingest';
+import { benchFormats } from './formats.ts';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -107,7 +108,7 @@ try {
     const baseline = await rate(() => readBaseline(file));
     const measured = await rate(() => parseClassify(file, format));
     emit({
-      bench: `${format}.parse_classify`,
+      bench: `${format}.generated.parse_classify`,
       unit: 'events/s',
       value: Math.round(measured.perSec),
       baseline: { name: 'read_and_split_lines', unit: 'lines/s', value: Math.round(baseline.perSec) },
@@ -115,6 +116,9 @@ try {
       lines: measured.items,
     });
   }
+
+  // Every format on realistic fixture lines (test/fixtures/formats), against the same read baseline.
+  for (const line of await benchFormats({ rounds: ROUNDS, lines: Number(process.env.BENCH_FORMAT_LINES ?? 200_000) })) emit(line);
 
   const hosts = Array.from({ length: 1_000_000 }, (_, i) => hostAt(i * 7 + (i >> 3)));
   const map = new Map(aiHosts.map((h) => [h, h]));

@@ -36,7 +36,7 @@ const PARSER_DIR = join(REPO_ROOT, 'ingest/src/parsers');
 /** Formats that cannot be used without configuration: no fixture, never detected. */
 const NEEDS_CONFIG: ReadonlySet<string> = new Set(['json', 'squid-custom']);
 /** As many non-empty lines as `--format auto` looks at (sampleLines' default). */
-const SAMPLE_LINES = 20;
+const SAMPLE_LINES = 200;
 
 const FACTORIES: Readonly<Record<string, ParserFactory>> = {
   squid: () => parseSquid,

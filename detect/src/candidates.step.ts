@@ -38,7 +38,7 @@ const AI_TOKENS = new Set(['ai', 'gpt', 'llm', 'llms', 'genai', 'chatbot', 'copi
 const TOKEN_SPLIT = /[.-]/;
 
 export interface CandidateMatch {
-  signals: CandidateSignal[];
+  signals: (CandidateSignal | 'doh-resolver')[];
   score: number;
 }
 
@@ -65,3 +65,23 @@ export function candidateSignals(event: NormalizedEvent): CandidateMatch | null 
   const score = signals.reduce((s, k) => s + CANDIDATE_SIGNALS[k], 0);
   return score >= CANDIDATE_MIN_SCORE ? { signals, score: Math.min(score, 255) } : null;
 }
+
+/** Whether a user agent is an AI SDK's or agent framework's: programmatic use of an AI app. */
+export function isAiSdkUserAgent(ua: string | null): boolean {
+  return ua !== null && SDK_UA.test(ua);
+}
+
+/**
+ * Public DNS-over-HTTPS resolvers (their documented DoH endpoints). Clients using them hide their
+ * lookups from the organisation's DNS logs, so DNS-based detection and blocking do not see them.
+ */
+export const DOH_RESOLVERS = new Set([
+  'dns.google',
+  'cloudflare-dns.com',
+  'mozilla.cloudflare-dns.com',
+  'dns.quad9.net',
+  'doh.opendns.com',
+  'dns.nextdns.io',
+  'dns.adguard-dns.com',
+  'doh.cleanbrowsing.org',
+]);

@@ -4,7 +4,7 @@ import { queryRows } from '@shadow-ai/clickhouse';
 import type { DeadLetter, EventSink, SourcedEvent } from '@shadow-ai/ingest';
 import { toClickHouseTime, type NormalizedEvent } from '@shadow-ai/core';
 import type { ClassifyStep } from './classify.step.ts';
-import { candidateSignals } from './candidates.step.ts';
+import { candidateSignals, DOH_RESOLVERS, isAiSdkUserAgent } from './candidates.step.ts';
 import { toEventRow, type EventRow } from './event-rows.ts';
 import type { DestIpEnricher, DestIpInfo } from './enrich/dest-ip.enricher.ts';
 import type { Pseudonymizer } from './pseudonymizer.ts';
@@ -49,11 +49,15 @@ export function createStoreSink(deps: {
         const dest = deps.destIp && source.event.destIp ? deps.destIp.lookup(source.event.destIp) : null;
         const c = classify(source.event, dest?.asn ?? null);
         if (c) {
-          rows.push(withDest(toEventRow(source, c), dest));
+          const row = withDest(toEventRow(source, c), dest);
+          if (isAiSdkUserAgent(source.event.userAgent)) row.signals = ['ai-sdk-user-agent'];
+          rows.push(row);
           stored++;
           continue;
         }
-        const candidate = candidateSignals(source.event);
+        const candidate =
+          candidateSignals(source.event) ??
+          (source.event.host !== null && DOH_RESOLVERS.has(source.event.host) ? { signals: ['doh-resolver' as const], score: 0 } : null);
         if (candidate) rows.push(withDest(toEventRow(source, { candidate, catalogVersion: deps.catalog.current.version }), dest));
       }
       if (rows.length === 0) return { stored: 0, candidates: 0 };

@@ -12,3 +12,4 @@ export * from './pseudonymizer.ts';
 export * from './exports/exports.ts';
 export * from './exports/enforcement.ts';
 export * from './triage.ts';
+export * from './agents.ts';

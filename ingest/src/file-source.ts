@@ -41,7 +41,7 @@ function countNewlines(buf: Buffer): number {
 }
 
 /** The first non-empty lines of a file, for format detection. */
-export async function sampleLines(path: string, max = 20): Promise<string[]> {
+export async function sampleLines(path: string, max = 200): Promise<string[]> {
   const out: string[] = [];
   for await (const chunk of readLineChunks(path, 64 * 1024)) {
     for (const l of chunk.buffer.toString('utf8').split('\n')) {

@@ -58,7 +58,7 @@ export const ingestRouter =
         }
         const body = req.body;
         if (!Buffer.isBuffer(body) || body.length === 0) throw new HttpError(400, 'bad_request', 'empty body: send log lines');
-        const sample = () => body.subarray(0, 64 * 1024).toString('utf8').split('\n').filter((l) => l.trim() !== '').slice(0, 20);
+        const sample = () => body.subarray(0, 64 * 1024).toString('utf8').split('\n').filter((l) => l.trim() !== '').slice(0, 200);
         const resolved = resolveParser(requested, sample, parserOptionsFor(deps.config, req.query.timeZone));
         if (!resolved) throw new HttpError(400, 'unknown_format', 'no known log format matches the first lines; name the format');
         const { format, parse: parser } = resolved;

@@ -61,7 +61,7 @@ export async function startLogConsumer(deps: LogConsumerDeps): Promise<LogConsum
     let p = parsers.get(src);
     const format = formats.get(topic);
     if (!p && format) {
-      const sample = () => (first?.value ? first.value.toString('utf8').split('\n').filter((l) => l.trim() !== '').slice(0, 20) : []);
+      const sample = () => (first?.value ? first.value.toString('utf8').split('\n').filter((l) => l.trim() !== '').slice(0, 200) : []);
       const resolved = resolveParser(format, sample, parserOptionsFor(config, config.KAFKA_TOPIC_TIMEZONES[topic]));
       if (!resolved) return undefined;
       if (format === 'auto') log.info({ topic, src, format: resolved.format }, 'kafka topic format detected');
