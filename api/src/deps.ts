@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { CatalogRef } from '@shadow-ai/catalog';
 import type { Config, Metrics } from '@shadow-ai/core';
-import type { CustomApps, FindingsDetector, IdentityMap, LiveSanctions, Pseudonymizer, SanctionStore, StoreSink, Suppressions, Triage } from '@shadow-ai/detect';
+import type { AgentRegistry, CustomApps, FindingsDetector, IdentityMap, LiveSanctions, Pseudonymizer, SanctionStore, StoreSink, Suppressions, Triage } from '@shadow-ai/detect';
 import type { AuditLog } from './audit.ts';
 import type { AuthDeps } from './auth/auth.plugin.ts';
 
@@ -22,6 +22,7 @@ export interface ApiDeps {
   detector: FindingsDetector;
   audit: AuditLog;
   triage: Triage;
+  agents: AgentRegistry;
   suppressions: Suppressions;
   auth: AuthDeps;
   pseudonymizer: Pseudonymizer | null;

@@ -8,6 +8,7 @@ import { installErrorHandling } from './errors.ts';
 import { installAuth, type RegisteredRoute } from './auth/auth.plugin.ts';
 import { governanceRouter } from './routes/governance.router.ts';
 import { exportsRouter } from './routes/exports.router.ts';
+import { agentsRouter } from './routes/agents.router.ts';
 import { catalogRouter } from './routes/catalog.router.ts';
 import { eventsRouter } from './routes/events.router.ts';
 import { findingsRouter } from './routes/findings.router.ts';
@@ -83,6 +84,7 @@ export async function buildServer(deps: ApiDeps, log: Logger): Promise<FastifyIn
   await app.register(eventsRouter(deps));
   await app.register(governanceRouter(deps));
   await app.register(exportsRouter(deps));
+  await app.register(agentsRouter(deps));
   return base;
 }
 

@@ -72,7 +72,7 @@ export function createStoreSink(deps: {
         await p.flush();
       }
       await client.insert({ table: 'events', values: rows, format: 'JSONEachRow' });
-      if (deps.onStored) for (const r of rows) if (r.app_id !== '') deps.onStored(r.user, r.app_id);
+      if (deps.onStored) for (const r of rows) deps.onStored(r.user, r.app_id);
       return { stored, candidates: rows.length - stored };
     },
 

@@ -4,20 +4,11 @@ import { queryRows } from '@shadow-ai/clickhouse';
 import { toClickHouseTime, type Logger, type Metrics } from '@shadow-ai/core';
 import type { Sanctions } from './sanctions.ts';
 
-export const FINDING_TYPES = ['unsanctioned-app'] as const;
-export type FindingType = (typeof FINDING_TYPES)[number];
+export { FINDING_TYPES, FINDING_DEFINITIONS, type FindingType } from './rules.ts';
+import { appRisk, RULES, severityOf, type Derived, type FindingType, type RuleConfig } from './rules.ts';
+import type { AgentRegistry } from './agents.ts';
+import { Catalog as CatalogClass, type Catalog, type CatalogRef } from '@shadow-ai/catalog';
 export const FINDING_STATUSES = ['open', 'acknowledged', 'resolved', 'suppressed'] as const;
-
-interface UsageTotals {
-  user: string;
-  app_id: string;
-  first_seen: string;
-  last_seen: string;
-  requests: number | string;
-  blocked: number | string;
-  bytes_out: number | string;
-  bytes_in: number | string;
-}
 
 export interface FindingRow {
   id: string;
@@ -33,11 +24,14 @@ export interface FindingRow {
   bytes_out: number;
   bytes_in: number;
   updated_at: string;
+  evidence: string;
+  finding_key: string;
 }
 
-/** Stable across runs and processes: the same (type, user, app) is always the same finding. */
-export function findingId(type: FindingType, user: string, appId: string): string {
-  return createHash('sha256').update(`${type}\u0000${user}\u0000${appId}`).digest('hex').slice(0, 24);
+/** Stable across runs and processes: the same (type, user, app, key) is always the same finding. */
+export function findingId(type: FindingType, user: string, appId: string, key = ''): string {
+  const base = `${type}\u0000${user}\u0000${appId}`;
+  return createHash('sha256').update(key === '' ? base : `${base}\u0000${key}`).digest('hex').slice(0, 24);
 }
 
 /**
@@ -67,6 +61,10 @@ export class FindingsDetector {
     private readonly deps: {
       client: ClickHouseClient;
       sanctions: Sanctions;
+      /** the catalog in force (app risk for severity, candidates the catalog learned since) */
+      catalog?: CatalogRef;
+      agents?: AgentRegistry | null;
+      rules?: Partial<RuleConfig>;
       log: Logger;
       metrics?: Metrics;
       /** called with findings that did not exist before (suppression rules apply to them) */
@@ -122,51 +120,58 @@ export class FindingsDetector {
 
   private async evaluate(filter: { apps: string[]; users: string[] } | null): Promise<number> {
     const { client, sanctions } = this.deps;
-    const where = filter ? 'WHERE app_id IN {apps:Array(String)} AND user IN {users:Array(String)}' : '';
-    const totals = await queryRows<UsageTotals>(
+    const catalog: Catalog | null = this.deps.catalog?.current ?? null;
+    const derived: Derived[] = [];
+    const ctx = {
       client,
-      `SELECT user, app_id, min(first_seen) AS first_seen, max(last_seen) AS last_seen, sum(requests) AS requests,
-              sum(blocked) AS blocked, sum(bytes_out) AS bytes_out, sum(bytes_in) AS bytes_in
-       FROM usage_daily ${where}
-       GROUP BY user, app_id`,
-      filter ?? {},
-    );
-    const candidates = totals.filter((t) => sanctions.isUnsanctioned(t.app_id, t.user));
-    if (candidates.length === 0) return 0;
-    const ids = candidates.map((t) => findingId('unsanctioned-app', t.user, t.app_id));
+      sanctions,
+      catalog: catalog ?? EMPTY_CATALOG,
+      agents: this.deps.agents ?? null,
+      config: { ...DEFAULT_RULE_CONFIG, ...this.deps.rules },
+      filter,
+    };
+    // Without a catalog (tests of the sanction rule alone), only the usage rules that need none run.
+    const rules = catalog ? RULES : RULES.slice(0, 1);
+    for (const rule of rules) derived.push(...(await rule(ctx)));
+    if (derived.length === 0) return 0;
+    const ids = derived.map((d) => findingId(d.type, d.user, d.appId, d.key));
     const existing = new Map(
       (
-        await queryRows<{ id: string; status: string; requests: number | string; last_seen: string; sanction: string }>(
+        await queryRows<{ id: string; status: string; requests: number | string; last_seen: string; sanction: string; evidence: string }>(
           client,
-          'SELECT id, status, requests, last_seen, sanction FROM findings FINAL WHERE id IN {ids:Array(String)}',
+          'SELECT id, status, requests, last_seen, sanction, evidence FROM findings FINAL WHERE id IN {ids:Array(String)}',
           { ids },
         )
       ).map((r) => [r.id, r]),
     );
     const now = toClickHouseTime(new Date().toISOString());
     const rows: FindingRow[] = [];
-    candidates.forEach((t, i) => {
+    const seen = new Set<string>();
+    derived.forEach((d, i) => {
       const id = ids[i]!;
-      const requests = Number(t.requests);
-      const bytesOut = Number(t.bytes_out);
-      const sanction = sanctions.statusOf(t.app_id, t.user);
+      if (seen.has(id)) return;
+      seen.add(id);
+      const sanction = d.appId ? sanctions.statusOf(d.appId, d.user || undefined) : 'unknown';
+      const evidence = JSON.stringify(d.evidence);
       const prev = existing.get(id);
-      if (prev && Number(prev.requests) === requests && prev.last_seen === t.last_seen && prev.sanction === sanction) return;
+      if (prev && Number(prev.requests) === d.requests && prev.last_seen === d.lastSeen && prev.sanction === sanction && prev.evidence === evidence) return;
       rows.push({
         id,
-        type: 'unsanctioned-app',
-        user: t.user,
-        app_id: t.app_id,
+        type: d.type,
+        user: d.user,
+        app_id: d.appId,
         sanction,
-        severity: unsanctionedSeverity(sanction, requests, bytesOut),
-        // A finding an analyst already triaged keeps its status; new activity shows in last_seen.
+        severity: severityOf(d.type, catalog && d.appId ? appRisk(catalog, d.appId) : null, d.requests, d.bytesOut, sanction),
+        // Triage lives in finding_triage; this column keeps the detector's initial state.
         status: prev?.status ?? 'open',
-        first_seen: t.first_seen,
-        last_seen: t.last_seen,
-        requests,
-        bytes_out: bytesOut,
-        bytes_in: Number(t.bytes_in),
+        first_seen: d.firstSeen,
+        last_seen: d.lastSeen,
+        requests: d.requests,
+        bytes_out: d.bytesOut,
+        bytes_in: d.bytesIn,
         updated_at: now,
+        evidence,
+        finding_key: d.key,
       });
     });
     if (rows.length > 0) {
@@ -178,3 +183,13 @@ export class FindingsDetector {
     return rows.length;
   }
 }
+
+export const DEFAULT_RULE_CONFIG: RuleConfig = {
+  largeUploadBytes: 10 * 1024 * 1024,
+  uploadBaselineFactor: 5,
+  spikeFactor: 3,
+  spikeMinRequests: 50,
+  agentUserPattern: /^(?:svc|sa|app|bot|agent)[-_.]|\$$/i,
+};
+
+const EMPTY_CATALOG = new CatalogClass([]);

@@ -231,6 +231,6 @@ export class Suppressions {
 export const FINDINGS_VIEW = `SELECT f.id AS id, f.type AS type, f.user AS user, f.app_id AS app_id, f.sanction AS sanction,
        f.severity AS severity, if(t.status = '', 'open', t.status) AS status, t.assignee AS assignee,
        f.first_seen AS first_seen, f.last_seen AS last_seen, f.requests AS requests, f.bytes_out AS bytes_out,
-       f.bytes_in AS bytes_in, greatest(f.updated_at, ifNull(t.updated_at, f.updated_at)) AS updated_at
+       f.bytes_in AS bytes_in, f.evidence AS evidence, f.finding_key AS finding_key, greatest(f.updated_at, ifNull(t.updated_at, f.updated_at)) AS updated_at
 FROM findings AS f FINAL
 LEFT JOIN (SELECT id, status, assignee, updated_at FROM finding_triage FINAL) AS t ON t.id = f.id`;

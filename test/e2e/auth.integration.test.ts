@@ -224,7 +224,7 @@ describe('sanctions: decisions, scope, expiry and the audit log', () => {
     const apps = (await getJson<{ items: { appId: string; sanction: string }[] }>(`${service.url}/v1/apps`)).body.items;
     expect(apps.find((a) => a.appId === 'poe')?.sanction).toBe('blocked');
     const findings = await eventually(async () => {
-      const items = (await getJson<{ items: { sanction: string; severity: number }[] }>(`${service.url}/v1/findings?app=poe`)).body.items;
+      const items = (await getJson<{ items: { sanction: string; severity: number }[] }>(`${service.url}/v1/findings?app=poe&type=unsanctioned-app`)).body.items;
       return items.length === 2 && items.every((f) => f.sanction === 'blocked') ? items : undefined;
     }, 30_000, 'findings to follow the block');
     expect(findings.every((f) => f.severity >= 60)).toBe(true);

@@ -60,7 +60,7 @@ describe('catalog API and discovery of unknown AI services', () => {
     const apps = (await getJson<{ items: { appId: string }[] }>(`${service.url}/v1/apps`)).body.items;
     expect(apps.map((a) => a.appId)).toEqual(['chatgpt']);
     const findings = await eventually(async () => {
-      const items = (await getJson<{ items: { appId: string }[] }>(`${service.url}/v1/findings`)).body.items;
+      const items = (await getJson<{ items: { appId: string }[] }>(`${service.url}/v1/findings?type=unsanctioned-app`)).body.items;
       return items.length > 0 ? items : undefined;
     }, 30_000, 'the detector to run');
     expect(findings.map((f) => f.appId)).toEqual(['chatgpt']);

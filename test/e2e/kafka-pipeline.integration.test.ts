@@ -103,7 +103,7 @@ describe('Kafka → parse → classify → store → findings API', () => {
     for (const q of dns) if (q.name === 'chatgpt.com') count(`${q.clientIp}|chatgpt`);
 
     const findings = await eventually(async () => {
-      const { body } = await getJson<{ items: Finding[] }>(`${service.url}/v1/findings?limit=100`);
+      const { body } = await getJson<{ items: Finding[] }>(`${service.url}/v1/findings?limit=100&type=unsanctioned-app`);
       // The auto-format topic's traffic (10.9.9.10) is checked in its own test.
       const items = body.items.filter((f) => f.user !== '10.9.9.10');
       const total = items.reduce((s, f) => s + f.requests, 0);
@@ -125,7 +125,7 @@ describe('Kafka → parse → classify → store → findings API', () => {
     expect(u!.map((a) => [a.appId, a.requests])).toEqual([['perplexity', 2]]);
     // Its finding too, so the tests after this one see a settled set of findings.
     await eventually(async () => {
-      const items = (await getJson<{ items: Finding[] }>(`${service.url}/v1/findings?user=10.9.9.10`)).body.items;
+      const items = (await getJson<{ items: Finding[] }>(`${service.url}/v1/findings?user=10.9.9.10&type=unsanctioned-app`)).body.items;
       return items.length === 1 ? true : undefined;
     }, 30_000, 'finding of the auto topic');
     expect(service.output()).toMatch(/"format":"bind".*"msg":"kafka topic format detected"|kafka topic format detected.*"format":"bind"/);
@@ -196,9 +196,9 @@ describe('Kafka → parse → classify → store → findings API', () => {
   });
 
   it('filters findings by user, app and status, and rejects unknown parameters', async () => {
-    const byUser = (await getJson<{ items: Finding[] }>(`${service.url}/v1/findings?user=bob`)).body.items;
+    const byUser = (await getJson<{ items: Finding[] }>(`${service.url}/v1/findings?user=bob&type=unsanctioned-app`)).body.items;
     expect(byUser.map((f) => f.appId)).toEqual(['openai-api']);
-    const byApp = (await getJson<{ items: Finding[] }>(`${service.url}/v1/findings?app=chatgpt`)).body.items;
+    const byApp = (await getJson<{ items: Finding[] }>(`${service.url}/v1/findings?app=chatgpt&type=unsanctioned-app`)).body.items;
     expect(byApp.map((f) => f.user).sort()).toEqual(['10.9.9.9', 'alice', 'carol']);
     const resolved = (await getJson<{ items: Finding[] }>(`${service.url}/v1/findings?status=resolved`)).body.items;
     expect(resolved).toEqual([]);

@@ -26,7 +26,7 @@ describe('finding triage: workflow, history, suppression rules', () => {
   const patch = (id: string, body: object) =>
     authFetch(`${service.url}/v1/findings/${id}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
   const finding = async (user: string, app: string) =>
-    eventually(async () => (await getJson<{ items: Finding[] }>(`${service.url}/v1/findings?user=${user}&app=${app}`)).body.items[0], 30_000, `finding ${user}/${app}`);
+    eventually(async () => (await getJson<{ items: Finding[] }>(`${service.url}/v1/findings?user=${user}&app=${app}&type=unsanctioned-app`)).body.items[0], 30_000, `finding ${user}/${app}`);
 
   beforeAll(async () => {
     service = await startService({ dataDir: join(dir, 'data'), env: { DETECT_INTERVAL_MS: '200' } });
@@ -77,7 +77,7 @@ describe('finding triage: workflow, history, suppression rules', () => {
     const res = await authFetch(`${service.url}/v1/suppressions`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ appId: 'claude', reason: 'approved pilot, contract pending' }),
+      body: JSON.stringify({ appId: 'claude', type: 'unsanctioned-app', reason: 'approved pilot, contract pending' }),
     });
     expect(res.status).toBe(201);
     const { rule, suppressed } = (await res.json()) as { rule: { id: string }; suppressed: number };
@@ -86,7 +86,7 @@ describe('finding triage: workflow, history, suppression rules', () => {
 
     await ingest(['dee'], 'claude.ai');
     const dee = await eventually(async () => {
-      const x = (await getJson<{ items: Finding[] }>(`${service.url}/v1/findings?user=dee`)).body.items[0];
+      const x = (await getJson<{ items: Finding[] }>(`${service.url}/v1/findings?user=dee&type=unsanctioned-app`)).body.items[0];
       return x?.status === 'suppressed' ? x : undefined;
     }, 30_000, 'the new finding to be suppressed');
     expect(dee.appId).toBe('claude');

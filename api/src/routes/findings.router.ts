@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { queryRows } from '@shadow-ai/clickhouse';
-import { FINDING_STATUSES, FINDING_TYPES, FINDINGS_VIEW, TriageError } from '@shadow-ai/detect';
+import { FINDING_DEFINITIONS, FINDING_STATUSES, FINDING_TYPES, FINDINGS_VIEW, TriageError } from '@shadow-ai/detect';
 import type { ApiDeps } from '../deps.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { errorSchema, HttpError } from '../errors.ts';
@@ -11,7 +11,9 @@ const findingSchema = z
   .object({
     id: z.string(),
     type: z.enum(FINDING_TYPES),
-    user: z.string(),
+    title: z.string(),
+    user: z.string().describe('empty for organisation-wide findings'),
+    key: z.string().describe('what distinguishes findings of one type, user and app: a day, a host'),
     appId: z.string(),
     appName: z.string().nullable(),
     category: z.string().nullable(),
@@ -25,6 +27,8 @@ const findingSchema = z
     bytesOut: z.number(),
     bytesIn: z.number(),
     updatedAt: z.string(),
+    evidence: z.record(z.string(), z.unknown()),
+    framework: z.object({ zeroTrust: z.string(), nistAiRmf: z.string() }),
   })
   .meta({ id: 'Finding' });
 
@@ -43,6 +47,8 @@ interface FindingDbRow {
   bytes_out: number | string;
   bytes_in: number | string;
   updated_at: string;
+  evidence: string;
+  finding_key: string;
 }
 
 const historySchema = z.object({
@@ -55,17 +61,21 @@ const historySchema = z.object({
   note: z.string(),
 });
 
-const COLUMNS = 'id, type, user, app_id, sanction, severity, status, assignee, first_seen, last_seen, requests, bytes_out, bytes_in, updated_at';
+const COLUMNS =
+  'id, type, user, app_id, sanction, severity, status, assignee, first_seen, last_seen, requests, bytes_out, bytes_in, updated_at, evidence, finding_key';
 
 export const findingsRouter =
   (deps: ApiDeps): FastifyPluginAsyncZod =>
   async (app) => {
     const toFinding = (r: FindingDbRow): z.infer<typeof findingSchema> => {
       const catalogApp = deps.catalog.current.get(r.app_id);
+      const def = FINDING_DEFINITIONS[r.type];
       return {
         id: r.id,
         type: r.type,
+        title: def.title,
         user: r.user,
+        key: r.finding_key,
         appId: r.app_id,
         appName: catalogApp?.name ?? null,
         category: catalogApp?.category ?? null,
@@ -79,6 +89,8 @@ export const findingsRouter =
         bytesOut: Number(r.bytes_out),
         bytesIn: Number(r.bytes_in),
         updatedAt: isoOut(r.updated_at),
+        evidence: JSON.parse(r.evidence || '{}') as Record<string, unknown>,
+        framework: { zeroTrust: def.zeroTrust, nistAiRmf: def.nistAiRmf },
       };
     };
 
@@ -213,6 +225,28 @@ export const findingsRouter =
       actor: z.string(),
       createdAt: z.string(),
     });
+
+    app.get(
+      '/v1/finding-types',
+      {
+        config: { access: 'viewer' },
+        schema: {
+          summary: 'Finding types: trigger, base severity and the framework functions they serve',
+          tags: ['findings'],
+          response: {
+            200: z.object({
+              items: z.array(z.object({ type: z.enum(FINDING_TYPES), title: z.string(), trigger: z.string(), baseSeverity: z.number(), zeroTrust: z.string(), nistAiRmf: z.string() })),
+            }),
+          },
+        },
+      },
+      async () => ({
+        items: FINDING_TYPES.map((type) => {
+          const d = FINDING_DEFINITIONS[type];
+          return { type, title: d.title, trigger: d.trigger, baseSeverity: d.base, zeroTrust: d.zeroTrust, nistAiRmf: d.nistAiRmf };
+        }),
+      }),
+    );
 
     app.get(
       '/v1/suppressions',

@@ -4,7 +4,7 @@ import { createStore, migrate, type Store } from '@shadow-ai/clickhouse';
 import { createLogger, createMetrics, type Config, type Logger } from '@shadow-ai/core';
 import {
   createClassifyStep, createStoreSink, CustomApps, defaultCountryDb, FindingsDetector, IdentityMap, LiveSanctions,
-  currentExport, openDestIpEnricher, Pseudonymizer, Sanctions, SanctionStore, Suppressions, Triage, type ExportFormat,
+  AgentRegistry, currentExport, openDestIpEnricher, Pseudonymizer, Sanctions, SanctionStore, Suppressions, Triage, type ExportFormat,
 } from '@shadow-ai/detect';
 import { startIdentityConsumer, startLogConsumer, startSyslogListener, type LogConsumer, type SyslogListener } from '@shadow-ai/ingest';
 import { createKafka } from '@shadow-ai/kafka';
@@ -63,9 +63,20 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
   const triage = new Triage(store.client);
   const suppressions = new Suppressions({ client: store.client, triage });
   await suppressions.load();
+  const agents = new AgentRegistry(store.client);
+  await agents.load();
   const detector = new FindingsDetector({
     client: store.client,
     sanctions,
+    catalog,
+    agents,
+    rules: {
+      largeUploadBytes: config.DETECT_LARGE_UPLOAD_BYTES,
+      uploadBaselineFactor: config.DETECT_UPLOAD_BASELINE_FACTOR,
+      spikeFactor: config.DETECT_SPIKE_FACTOR,
+      spikeMinRequests: config.DETECT_SPIKE_MIN_REQUESTS,
+      agentUserPattern: config.DETECT_AGENT_USER_PATTERN,
+    },
     log,
     metrics,
     // New findings that a suppression rule covers are suppressed as they appear.
@@ -131,6 +142,7 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
       audit,
       triage,
       suppressions,
+      agents,
       pseudonymizer,
       auth: {
         keys,

@@ -138,6 +138,25 @@ export const configSchema = z.object({
   SHADOW_AI_PSEUDONYMIZE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
   /** Per-installation secret for pseudonyms (at least 32 characters); required with SHADOW_AI_PSEUDONYMIZE. */
   SHADOW_AI_PSEUDONYM_SECRET: optionalString,
+  /** large-upload: daily upload to one unsanctioned/unknown app above this many bytes … */
+  DETECT_LARGE_UPLOAD_BYTES: z.coerce.number().int().positive().default(10 * 1024 * 1024),
+  /** … and this many times the user's average daily upload of the 30 days before */
+  DETECT_UPLOAD_BASELINE_FACTOR: z.coerce.number().positive().default(5),
+  /** usage-spike: a day with this many times an app's 7-day average, and at least DETECT_SPIKE_MIN_REQUESTS */
+  DETECT_SPIKE_FACTOR: z.coerce.number().positive().default(3),
+  DETECT_SPIKE_MIN_REQUESTS: z.coerce.number().int().positive().default(50),
+  /** user names that are machine identities (service accounts) for the agent findings */
+  DETECT_AGENT_USER_PATTERN: z
+    .string()
+    .default('^(?:svc|sa|app|bot|agent)[-_.]|\\$$')
+    .transform((v, ctx) => {
+      try {
+        return new RegExp(v, 'i');
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: `not a regular expression: ${(e as Error).message}` });
+        return z.NEVER;
+      }
+    }),
   DETECT_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
   /**
    * Test-only fault injection: `exit-after-insert` ends the process right after a Kafka batch is
