@@ -34,18 +34,6 @@ export function findingId(type: FindingType, user: string, appId: string, key = 
   return createHash('sha256').update(key === '' ? base : `${base}\u0000${key}`).digest('hex').slice(0, 24);
 }
 
-/**
- * Severity 0–100 of "unsanctioned AI app in use": a base for the sanction status (unsanctioned 40,
- * blocked 60: the user got past or tried to get past a decision), plus 10 per order of magnitude of
- * requests and 10 per order of magnitude of MiB uploaded. 1 request → 40; 1,000 requests and 10 MiB
- * uploaded → 80.
- */
-export function unsanctionedSeverity(sanction: string, requests: number, bytesOut: number): number {
-  const base = sanction === 'blocked' ? 60 : 40;
-  const volume = 10 * Math.floor(Math.log10(Math.max(1, requests)));
-  const upload = 10 * Math.floor(Math.log10(1 + bytesOut / 1048576));
-  return Math.min(100, base + volume + upload);
-}
 
 /**
  * Derives findings from the usage aggregates. Pairs (user, app) touched by stored events are

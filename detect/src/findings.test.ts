@@ -3,17 +3,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appSchema, Catalog } from '@shadow-ai/catalog';
-import { findingId, unsanctionedSeverity } from './findings.detector.ts';
+import { findingId } from './findings.detector.ts';
+import { severityOf } from './rules.ts';
 import { Sanctions } from './sanctions.ts';
 
-describe('unsanctionedSeverity', () => {
-  it('grows by order of magnitude of requests and of MiB uploaded, capped at 100', () => {
-    expect(unsanctionedSeverity('unsanctioned', 1, 0)).toBe(40);
-    expect(unsanctionedSeverity('unsanctioned', 9, 0)).toBe(40);
-    expect(unsanctionedSeverity('unsanctioned', 10, 0)).toBe(50);
-    expect(unsanctionedSeverity('unsanctioned', 1000, 10 * 1048576)).toBe(80);
-    expect(unsanctionedSeverity('blocked', 1, 0)).toBe(60);
-    expect(unsanctionedSeverity('blocked', 1e9, 1e15)).toBe(100);
+describe('severityOf', () => {
+  it('starts at the type base, follows app risk, and grows with requests and MiB uploaded, within 0..100', () => {
+    expect(severityOf('unsanctioned-app', null, 1, 0)).toBe(40);
+    expect(severityOf('unsanctioned-app', null, 9, 0)).toBe(40);
+    expect(severityOf('unsanctioned-app', null, 10, 0)).toBe(45);
+    expect(severityOf('unsanctioned-app', null, 1000, 10 * 1048576)).toBe(65);
+    expect(severityOf('unsanctioned-app', null, 1, 0, 'blocked')).toBe(60);
+    expect(severityOf('unsanctioned-app', 10, 1, 0)).toBe(55);
+    expect(severityOf('unsanctioned-app', 0, 1, 0)).toBe(25);
+    expect(severityOf('orphaned-agent', 10, 1e9, 1e15)).toBe(100);
+    expect(severityOf('new-app-in-org', 0, 1, 0)).toBe(15);
   });
 });
 

@@ -13,3 +13,4 @@ export * from './exports/exports.ts';
 export * from './exports/enforcement.ts';
 export * from './triage.ts';
 export * from './agents.ts';
+export * from './rules.ts';

@@ -3,7 +3,7 @@
  * (webhook, Splunk HEC, Kafka). Every rendering carries the finding id and the idempotency id of the
  * finding version, so a receiver can drop the duplicates an at-least-once outbox may produce.
  *
- * Severity: findings score 0–100 (see `unsanctionedSeverity`); CEF wants 0–10 and LEEF 1–10. The
+ * Severity: findings score 0–100 (see `severityOf` in rules.ts); CEF wants 0–10 and LEEF 1–10. The
  * mapping is `round(severity / 10)` clamped to 0–10 (LEEF: at least 1), which keeps ArcSight's bands
  * meaningful: an unsanctioned app with little use (40) is Medium (4), a blocked one (60) Medium (6),
  * heavy use or uploads (70–80) High (7–8), 90+ Very-High (9–10). The exact 0–100 score travels as

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { loadCatalog } from '@shadow-ai/catalog';
-import { createClassifyStep, findingId, Sanctions, unsanctionedSeverity, type SanctionStatus } from '@shadow-ai/detect';
+import { createClassifyStep, findingId, Sanctions, severityOf, type SanctionStatus } from '@shadow-ai/detect';
+import { riskScore } from '@shadow-ai/catalog';
 import { UsageError, type Io } from '../io.ts';
 import { FILE_OPTIONS, FILE_OPTIONS_HELP, forEachParsed, parserOptionsFromArgs, resolveFormats, type FileCounts } from './parse.command.ts';
 
@@ -121,7 +122,7 @@ export async function scanCommand(argv: string[], io: Io, env: NodeJS.ProcessEnv
           user: p.user,
           appId: p.appId,
           sanction,
-          severity: unsanctionedSeverity(sanction, p.tally.requests, p.tally.bytesOut),
+          severity: severityOf('unsanctioned-app', riskScore(catalog.get(p.appId)!.risk), p.tally.requests, p.tally.bytesOut, sanction),
           ...p.tally,
         };
       })
