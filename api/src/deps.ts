@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { CatalogRef } from '@shadow-ai/catalog';
 import type { Config, Metrics } from '@shadow-ai/core';
-import type { AgentRegistry, CustomApps, FindingsDetector, IdentityMap, LiveSanctions, Pseudonymizer, SanctionStore, StoreSink, Suppressions, Triage } from '@shadow-ai/detect';
+import type { AgentRegistry, CustomApps, Forwarder, FindingsDetector, IdentityMap, LiveSanctions, Pseudonymizer, SanctionStore, StoreSink, Suppressions, Triage } from '@shadow-ai/detect';
 import type { AuditLog } from './audit.ts';
 import type { AuthDeps } from './auth/auth.plugin.ts';
 
@@ -23,6 +23,7 @@ export interface ApiDeps {
   audit: AuditLog;
   triage: Triage;
   agents: AgentRegistry;
+  forwarder: Forwarder;
   suppressions: Suppressions;
   auth: AuthDeps;
   pseudonymizer: Pseudonymizer | null;

@@ -9,6 +9,7 @@ import { installAuth, type RegisteredRoute } from './auth/auth.plugin.ts';
 import { governanceRouter } from './routes/governance.router.ts';
 import { exportsRouter } from './routes/exports.router.ts';
 import { agentsRouter } from './routes/agents.router.ts';
+import { destinationsRouter } from './routes/destinations.router.ts';
 import { catalogRouter } from './routes/catalog.router.ts';
 import { eventsRouter } from './routes/events.router.ts';
 import { findingsRouter } from './routes/findings.router.ts';
@@ -85,6 +86,7 @@ export async function buildServer(deps: ApiDeps, log: Logger): Promise<FastifyIn
   await app.register(governanceRouter(deps));
   await app.register(exportsRouter(deps));
   await app.register(agentsRouter(deps));
+  await app.register(destinationsRouter(deps));
   return base;
 }
 

@@ -57,6 +57,8 @@ export class FindingsDetector {
       metrics?: Metrics;
       /** called with findings that did not exist before (suppression rules apply to them) */
       onNew?: (rows: FindingRow[]) => Promise<void>;
+      /** called with new findings and those whose severity changed: what SIEMs are told about */
+      onNotable?: (rows: FindingRow[]) => Promise<void>;
     },
   ) {}
 
@@ -125,9 +127,9 @@ export class FindingsDetector {
     const ids = derived.map((d) => findingId(d.type, d.user, d.appId, d.key));
     const existing = new Map(
       (
-        await queryRows<{ id: string; status: string; requests: number | string; last_seen: string; sanction: string; evidence: string }>(
+        await queryRows<{ id: string; status: string; requests: number | string; last_seen: string; sanction: string; evidence: string; severity: number | string }>(
           client,
-          'SELECT id, status, requests, last_seen, sanction, evidence FROM findings FINAL WHERE id IN {ids:Array(String)}',
+          'SELECT id, status, requests, last_seen, sanction, evidence, severity FROM findings FINAL WHERE id IN {ids:Array(String)}',
           { ids },
         )
       ).map((r) => [r.id, r]),
@@ -167,6 +169,8 @@ export class FindingsDetector {
       this.deps.metrics?.findingsWritten.inc(rows.length);
       const fresh = rows.filter((r) => !existing.has(r.id));
       if (fresh.length > 0 && this.deps.onNew) await this.deps.onNew(fresh);
+      const notable = rows.filter((r) => !existing.has(r.id) || Number(existing.get(r.id)!.severity) !== r.severity);
+      if (notable.length > 0 && this.deps.onNotable) await this.deps.onNotable(notable);
     }
     return rows.length;
   }

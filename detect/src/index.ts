@@ -14,3 +14,5 @@ export * from './exports/enforcement.ts';
 export * from './triage.ts';
 export * from './agents.ts';
 export * from './rules.ts';
+export * from './forward/index.ts';
+export * from './forwarder.ts';

@@ -54,6 +54,8 @@ function makeFindings(tag: string, n: number, severity: (i: number) => number = 
       bytes_out: 1_000 * i,
       bytes_in: 2_000 * i,
       updated_at: chTime(T0 + i),
+      evidence: JSON.stringify({ rule: 'test', tag, i, note: 'a=b\\c' }),
+      finding_key: '',
     };
   });
 }
@@ -192,6 +194,8 @@ describe('forwarding findings through the outbox to real receivers', () => {
           cs1Label: 'findingId',
           cs1: f.id,
           cs2Label: 'idempotencyId',
+          cs3Label: 'evidence',
+          cs3: f.evidence,
           rt: String(Date.parse(`${f.updated_at.replace(' ', 'T')}Z`)),
           start: String(Date.parse(`${f.first_seen.replace(' ', 'T')}Z`)),
           end: String(Date.parse(`${f.last_seen.replace(' ', 'T')}Z`)),

@@ -28,8 +28,9 @@ export const opsRouter =
       },
     );
 
-    app.get('/metrics', { config: { access: 'viewer' }, schema: { summary: 'Prometheus metrics', tags: ['ops'], produces: ['text/plain'] } }, async (_req, reply) => {
+    app.get('/metrics', { config: { access: 'viewer' }, schema: { summary: 'Prometheus metrics', tags: ['ops'], produces: ['text/plain'] } }, async (req, reply) => {
       reply.header('content-type', deps.metrics.registry.contentType);
+      await deps.metrics.collectForwarding().catch((err: unknown) => req.log.warn({ err }, 'forwarding status unavailable'));
       return deps.metrics.registry.metrics();
     });
   };

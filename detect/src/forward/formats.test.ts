@@ -29,6 +29,8 @@ const finding = (over: Partial<FindingRow> = {}): FindingRow => ({
   bytes_out: 10485760,
   bytes_in: 52428800,
   updated_at: '2026-11-25 10:00:00.123',
+  evidence: '{}',
+  finding_key: '',
   ...over,
 });
 
@@ -100,6 +102,14 @@ describe('CEF', () => {
     expect(parseCef(toCef(finding({ user: 'tab\there\u0000nul' }))).ext.suser).toBe('tab here nul');
   });
 
+  it('carries evidence (JSON, escaped) and the finding key when a rule set them', () => {
+    const evidence = JSON.stringify({ host: 'api.example.ai', path: '/v1/chat?a=b', note: 'back\\slash' });
+    const ext = parseCef(toCef(finding({ type: 'usage-spike', evidence, finding_key: '2026-11-25' }))).ext;
+    expect(ext).toMatchObject({ cs3Label: 'evidence', cs4Label: 'findingKey', cs4: '2026-11-25' });
+    expect(JSON.parse(ext.cs3!)).toEqual(JSON.parse(evidence));
+    expect(parseCef(toCef(finding({ type: 'usage-spike' }))).name).toBe('Usage spike of an AI app');
+  });
+
   it('omits cs2 without an idempotency id and times it cannot read', () => {
     const ext = parseCef(toCef(finding({ first_seen: 'garbage' }))).ext;
     expect(ext.cs2).toBeUndefined();
@@ -145,6 +155,7 @@ describe('LEEF 2.0', () => {
       findingId: 'f0123456789abcdef0123456',
       idempotencyId: IDEM,
     });
+    expect(toLeef(finding({ evidence: '{"a":1}', finding_key: 'k' }))).toContain('\tfindingKey=k\tevidence={"a":1}');
   });
 
   it('has no escapes, so TAB and line breaks in values become spaces, and | in the header a slash', () => {
@@ -184,8 +195,19 @@ describe('JSON', () => {
       requests: 1234,
       bytesOut: 10485760,
       bytesIn: 52428800,
+      findingKey: '',
+      evidence: {},
+      frameworks: { zeroTrust: 'verify explicitly', nistAiRmf: 'Map' },
       product: { vendor: 'Shadow AI Watch', name: 'shadow-ai', version: '0.1.0' },
     });
+    expect(toJson(finding({ evidence: '{"day":"2026-11-25"}', finding_key: '2026-11-25' }))).toMatchObject({
+      evidence: { day: '2026-11-25' },
+      findingKey: '2026-11-25',
+    });
+    // A type this build does not know: no framework mapping, named by its type.
+    const unknown = toJson(finding({ type: 'future-type' as FindingRow['type'] }));
+    expect(unknown.frameworks).toBeUndefined();
+    expect(unknown.name).toBe('future-type');
     expect(JSON.parse(renderFinding(finding({ user: 'line\nbreak"quote' }), 'json'))).toMatchObject({ user: 'line\nbreak"quote' });
   });
 

@@ -5,11 +5,13 @@
  *
  * Severity: findings score 0–100 (see `severityOf` in rules.ts); CEF wants 0–10 and LEEF 1–10. The
  * mapping is `round(severity / 10)` clamped to 0–10 (LEEF: at least 1), which keeps ArcSight's bands
- * meaningful: an unsanctioned app with little use (40) is Medium (4), a blocked one (60) Medium (6),
- * heavy use or uploads (70–80) High (7–8), 90+ Very-High (9–10). The exact 0–100 score travels as
- * well (`cn1` / `severity` / `severity` in JSON), so nothing is lost by the rounding.
+ * (0–3 Low, 4–6 Medium, 7–8 High, 9–10 Very-High) meaningful for the type bases: a new app in the
+ * organisation (30) is Low (3), an unsanctioned app with little use (40) Medium (4), an enforcement gap
+ * (70) High (7), an orphaned agent with heavy use (90+) Very-High. The exact 0–100 score travels as
+ * well (CEF `cn1`, LEEF and JSON `severity`), so nothing is lost by the rounding.
  */
 import type { FindingRow } from '../findings.detector.ts';
+import { FINDING_DEFINITIONS } from '../rules.ts';
 
 export const DEVICE_VENDOR = 'Shadow AI Watch';
 export const DEVICE_PRODUCT = 'shadow-ai';
@@ -20,13 +22,33 @@ export const FINDING_JSON_SCHEMA = 'shadow-ai.finding/1';
 export type MessageFormat = 'cef' | 'leef' | 'json';
 export const MESSAGE_FORMATS = ['cef', 'leef', 'json'] as const satisfies readonly MessageFormat[];
 
-/** Human-readable event names per finding type; SIEM rules key on the type (CEF Signature ID). */
-const FINDING_NAMES: Readonly<Record<string, string>> = {
-  'unsanctioned-app': 'Unsanctioned AI app in use',
-};
+interface TypeDefinition {
+  title: string;
+  zeroTrust: string;
+  nistAiRmf: string;
+}
+/** Looked up by string: a row written by a newer version may carry a type this build does not know. */
+const DEFINITIONS: Readonly<Record<string, TypeDefinition | undefined>> = FINDING_DEFINITIONS;
 
+/** The human-readable event name (CEF Name) of a finding type; SIEM rules key on the type itself. */
 export function findingName(type: string): string {
-  return FINDING_NAMES[type] ?? type;
+  return DEFINITIONS[type]?.title ?? type;
+}
+
+/** `evidence` is a JSON object text; anything else is passed on as the text it is. */
+function evidenceOf(finding: FindingRow): { text: string; value: unknown } {
+  const text = typeof finding.evidence === 'string' ? finding.evidence : '';
+  if (text === '' || text === '{}') return { text: '', value: {} };
+  try {
+    return { text, value: JSON.parse(text) as unknown };
+  } catch {
+    return { text, value: text };
+  }
+}
+
+/** Rows enqueued before finding keys existed have none. */
+function findingKeyOf(finding: FindingRow): string {
+  return typeof finding.finding_key === 'string' ? finding.finding_key : '';
 }
 
 export interface FormatOptions {
@@ -100,7 +122,9 @@ function num(value: number | string): string {
  * blocked…), `act` (triage status), `cnt` (requests), `out` (bytes uploaded, client→server, as proxy
  * vendors use it), `in` (bytes downloaded), `externalId` (finding id, stable across versions so a SIEM
  * can correlate updates of one finding), `cs1Label=findingId cs1`, `cs2Label=idempotencyId cs2` (one
- * per finding version and destination: the de-duplication key), `cn1Label=severity cn1` (0–100).
+ * per finding version and destination: the de-duplication key), `cs3Label=evidence cs3` (the rule's
+ * evidence as JSON, when there is any), `cs4Label=findingKey cs4` (what tells apart findings of one
+ * type, user and app — the day of a spike, a candidate host — when set), `cn1Label=severity cn1` (0–100).
  */
 export function toCef(finding: FindingRow, opts: FormatOptions = {}): string {
   const header = [
@@ -133,6 +157,10 @@ export function toCef(finding: FindingRow, opts: FormatOptions = {}): string {
     ['cs1', finding.id],
   );
   if (opts.idempotencyId !== undefined) ext.push(['cs2Label', 'idempotencyId'], ['cs2', opts.idempotencyId]);
+  const evidence = evidenceOf(finding).text;
+  if (evidence !== '') ext.push(['cs3Label', 'evidence'], ['cs3', evidence]);
+  const key = findingKeyOf(finding);
+  if (key !== '') ext.push(['cs4Label', 'findingKey'], ['cs4', key]);
   ext.push(['cn1Label', 'severity'], ['cn1', num(finding.severity)]);
   return `${header}|${ext.map(([k, v]) => `${k}=${escapeCefValue(v)}`).join(' ')}`;
 }
@@ -164,7 +192,7 @@ function leefTime(ms: number): string {
  * Attributes: `devTime` + `devTimeFormat` (updated_at, UTC), `cat` (sanction), `sev` (1–10),
  * `usrName`, `srcBytes` (uploaded) / `dstBytes` (downloaded) — QRadar's predefined keys — and the
  * custom keys `app`, `requests`, `status`, `severity` (0–100), `firstSeen` / `lastSeen` (ISO-8601),
- * `findingId`, `idempotencyId`, `name`.
+ * `name`, `findingId`, `findingKey` and `evidence` (JSON) when set, `idempotencyId`.
  */
 export function toLeef(finding: FindingRow, opts: FormatOptions = {}): string {
   const header = [
@@ -193,6 +221,10 @@ export function toLeef(finding: FindingRow, opts: FormatOptions = {}): string {
     ['name', findingName(finding.type)],
     ['findingId', finding.id],
   );
+  const key = findingKeyOf(finding);
+  if (key !== '') attrs.push(['findingKey', key]);
+  const evidence = evidenceOf(finding).text;
+  if (evidence !== '') attrs.push(['evidence', evidence]);
   if (opts.idempotencyId !== undefined) attrs.push(['idempotencyId', opts.idempotencyId]);
   return `${header}|${attrs.map(([k, v]) => `${k}=${leefValue(v)}`).join('\t')}`;
 }
@@ -220,10 +252,17 @@ export interface FindingDocument {
   requests: number;
   bytesOut: number;
   bytesIn: number;
+  /** Distinguishes findings of one type, user and app (a day, a host); '' when not needed. */
+  findingKey: string;
+  /** What the rule saw, as the detector recorded it (an object; {} when none). */
+  evidence: unknown;
+  /** Framework mapping of the finding type, when this build knows the type. */
+  frameworks?: { zeroTrust: string; nistAiRmf: string };
   product: { vendor: string; name: string; version: string };
 }
 
 export function toJson(finding: FindingRow, opts: FormatOptions = {}): FindingDocument {
+  const definition = DEFINITIONS[finding.type];
   const doc: FindingDocument = {
     schema: FINDING_JSON_SCHEMA,
     findingId: finding.id,
@@ -241,6 +280,9 @@ export function toJson(finding: FindingRow, opts: FormatOptions = {}): FindingDo
     requests: Number(finding.requests),
     bytesOut: Number(finding.bytes_out),
     bytesIn: Number(finding.bytes_in),
+    findingKey: findingKeyOf(finding),
+    evidence: evidenceOf(finding).value,
+    ...(definition ? { frameworks: { zeroTrust: definition.zeroTrust, nistAiRmf: definition.nistAiRmf } } : {}),
     product: { vendor: DEVICE_VENDOR, name: DEVICE_PRODUCT, version: opts.deviceVersion ?? DEVICE_VERSION },
   };
   // Key order: the idempotency id first, where a human reading a payload looks.

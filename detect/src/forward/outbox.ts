@@ -91,8 +91,8 @@ interface StatusRow {
   failed_attempts: number | string;
   last_delivered_at: string | null;
   oldest_pending: string | null;
-  last_error: string;
-  last_error_at: string | null;
+  error_text: string;
+  error_at: string | null;
 }
 
 interface StatusState {
@@ -263,8 +263,8 @@ export class Outbox {
               sum(attempts) - countIf(delivered_at IS NOT NULL) AS failed_attempts,
               max(delivered_at) AS last_delivered_at,
               minIf(enqueued_at, delivered_at IS NULL) AS oldest_pending,
-              argMaxIf(last_error, last_error_at, last_error != '') AS last_error,
-              max(last_error_at) AS last_error_at
+              argMaxIf(last_error, last_error_at, last_error != '') AS error_text,
+              max(last_error_at) AS error_at
        FROM outbox FINAL
        WHERE destination IN {ids:Array(String)}
        GROUP BY destination`,
@@ -283,8 +283,8 @@ export class Outbox {
         state.failedAttempts = Math.max(0, Number(r.failed_attempts));
         state.lastDeliveredAtMs = chMs(r.last_delivered_at);
         state.oldestPendingMs = state.pending > 0 ? chMs(r.oldest_pending) : null;
-        state.lastError = r.last_error === '' ? null : r.last_error;
-        state.lastErrorAtMs = chMs(r.last_error_at);
+        state.lastError = r.error_text === '' ? null : r.error_text;
+        state.lastErrorAtMs = chMs(r.error_at);
       }
       // Errors that never reached the table (the store itself failing) stay visible.
       if (memoryError.at !== null && (state.lastErrorAtMs === null || memoryError.at > state.lastErrorAtMs)) {
@@ -398,9 +398,11 @@ class DestinationWorker {
 
   start(): void {
     this.running = true;
-    this.loop = this.run().finally(() => {
-      this.running = false;
-    });
+    this.loop = this.run()
+      .catch((err: unknown) => this.outbox.logger.error({ destination: this.dest.id, err: errorText(err) }, 'forwarding worker failed'))
+      .finally(() => {
+        this.running = false;
+      });
   }
 
   /** New rows: cuts an idle wait short, but not a backoff (new rows do not make a down receiver come back). */

@@ -152,11 +152,11 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 describe('Splunk HEC', () => {
   it('posts the batch as concatenated events with the Splunk token, and throws on a non-2xx answer', async () => {
-    const requests: { url: string; auth: string | undefined; body: string }[] = [];
+    const requests: { url: string; auth: string | undefined; channel: unknown; body: string }[] = [];
     let status = 200;
     const server = createHttpServer((req, res) => {
       void readBody(req).then((body) => {
-        requests.push({ url: req.url ?? '', auth: req.headers.authorization, body });
+        requests.push({ url: req.url ?? '', auth: req.headers.authorization, channel: req.headers['x-splunk-request-channel'], body });
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(status === 200 ? '{"text":"Success","code":0}' : '{"text":"Invalid token","code":4}');
       });
@@ -168,6 +168,7 @@ describe('Splunk HEC', () => {
     expect(requests).toHaveLength(1);
     expect(requests[0]!.url).toBe('/services/collector/event');
     expect(requests[0]!.auth).toBe('Splunk tok-123');
+    expect(requests[0]!.channel).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
     const events = requests[0]!.body.split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(events[0]).toEqual({
       time: (Date.parse('2026-11-25T10:00:00.123Z') + 1) / 1000,

@@ -12,7 +12,7 @@
  *  - Splunk HEC / webhook: a 2xx answer.
  *  - Kafka: acknowledged by all in-sync replicas (acks=-1).
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -392,9 +392,12 @@ export const HEC_EVENT_PATH = '/services/collector/event';
  * with `Authorization: Splunk <token>`. `event` is the JSON document for format json, else the CEF/LEEF
  * line as a string. `time` is epoch seconds with milliseconds; the idempotency id is also an indexed
  * field, so duplicates can be found with `| dedup idempotency_id` without parsing the event.
+ * A 2xx answer means HEC accepted the batch; indexer acknowledgement is not polled, but a channel is
+ * sent so tokens with acknowledgement enabled accept the requests at all.
  */
 export class SplunkHecTransport implements Transport {
   private readonly http: HttpPoster;
+  private readonly channel = randomUUID();
 
   constructor(private readonly dest: SplunkHecDestination) {
     const url = new URL(dest.url);
@@ -420,7 +423,7 @@ export class SplunkHecTransport implements Transport {
         return `${JSON.stringify(meta).slice(0, -1)},"event":${event}}`;
       })
       .join('\n');
-    const res = await this.http.post(body, { authorization: `Splunk ${dest.token}` });
+    const res = await this.http.post(body, { authorization: `Splunk ${dest.token}`, 'x-splunk-request-channel': this.channel });
     if (res.status < 200 || res.status >= 300) {
       throw new Error(`Splunk HEC ${this.http.safeUrl} answered ${res.status}: ${snippet(res.body)}`);
     }

@@ -4,7 +4,7 @@ import { createStore, migrate, type Store } from '@shadow-ai/clickhouse';
 import { createLogger, createMetrics, type Config, type Logger } from '@shadow-ai/core';
 import {
   createClassifyStep, createStoreSink, CustomApps, defaultCountryDb, FindingsDetector, IdentityMap, LiveSanctions,
-  AgentRegistry, currentExport, openDestIpEnricher, Pseudonymizer, Sanctions, SanctionStore, Suppressions, Triage, type ExportFormat,
+  AgentRegistry, currentExport, Forwarder, openDestIpEnricher, Pseudonymizer, Sanctions, SanctionStore, Suppressions, Triage, type ExportFormat,
 } from '@shadow-ai/detect';
 import { startIdentityConsumer, startLogConsumer, startSyslogListener, type LogConsumer, type SyslogListener } from '@shadow-ai/ingest';
 import { createKafka } from '@shadow-ai/kafka';
@@ -33,6 +33,8 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
     config.SHADOW_AI_SANCTIONS_FILE ? Sanctions.readFile(config.SHADOW_AI_SANCTIONS_FILE, shipped) : { default: 'unsanctioned', apps: {} },
   );
   const metrics = createMetrics();
+  let forwarderRef: Forwarder | null = null;
+  metrics.onDestinationStatus(async () => (forwarderRef ? forwarderRef.status() : []));
   const store = await createStore(config, log);
   await migrate(store.client, log);
   const sanctionStore = new SanctionStore({ client: store.client, sanctions });
@@ -63,6 +65,9 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
   const triage = new Triage(store.client);
   const suppressions = new Suppressions({ client: store.client, triage });
   await suppressions.load();
+  const forwarder = new Forwarder({ client: store.client, log });
+  await forwarder.start();
+  forwarderRef = forwarder;
   const agents = new AgentRegistry(store.client);
   await agents.load();
   const detector = new FindingsDetector({
@@ -79,6 +84,7 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
     },
     log,
     metrics,
+    onNotable: (rows) => forwarder.enqueue(rows),
     // New findings that a suppression rule covers are suppressed as they appear.
     onNew: async (rows) => {
       for (const r of rows) {
@@ -143,6 +149,7 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
       triage,
       suppressions,
       agents,
+      forwarder,
       pseudonymizer,
       auth: {
         keys,
@@ -202,6 +209,7 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
         await consumer?.stop();
         await identityConsumer?.stop();
         await detector.stop();
+        await forwarder.stop();
         customApps.stop();
         identity.stop();
         destIp?.close();

@@ -45,7 +45,28 @@ export function createMetrics() {
     labelNames: ['topic', 'partition'] as const,
     registers: [registry],
   });
-  return { registry, lines, deadLetters, aiEvents, storeErrors, insertSeconds, findingsWritten, consumerLag };
+  // Forwarding status is read when Prometheus scrapes, from whatever the service registers.
+  let destinationStatus: () => Promise<{ id: string; pending: number; lagSeconds: number; failedAttempts: number; delivered: number }[]> = async () => [];
+  const gauges = {
+    pending: new Gauge({ name: 'shadow_ai_forward_pending', help: 'Findings waiting in the outbox, per destination.', labelNames: ['destination'] as const, registers: [registry] }),
+    lag: new Gauge({ name: 'shadow_ai_forward_lag_seconds', help: 'Age of the oldest undelivered finding, per destination.', labelNames: ['destination'] as const, registers: [registry] }),
+    failed: new Gauge({ name: 'shadow_ai_forward_failed_attempts', help: 'Failed delivery attempts, per destination.', labelNames: ['destination'] as const, registers: [registry] }),
+    delivered: new Gauge({ name: 'shadow_ai_forward_delivered', help: 'Findings delivered, per destination.', labelNames: ['destination'] as const, registers: [registry] }),
+  };
+  const collectForwarding = async () => {
+    const statuses = await destinationStatus();
+    for (const g of Object.values(gauges)) g.reset();
+    for (const st of statuses) {
+      gauges.pending.set({ destination: st.id }, st.pending);
+      gauges.lag.set({ destination: st.id }, st.lagSeconds);
+      gauges.failed.set({ destination: st.id }, st.failedAttempts);
+      gauges.delivered.set({ destination: st.id }, st.delivered);
+    }
+  };
+  const onDestinationStatus = (fn: typeof destinationStatus) => {
+    destinationStatus = fn;
+  };
+  return { registry, collectForwarding, onDestinationStatus, lines, deadLetters, aiEvents, storeErrors, insertSeconds, findingsWritten, consumerLag };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;
