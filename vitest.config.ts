@@ -13,6 +13,7 @@ export default defineConfig({
           pool: 'forks',
           // CLI tests start node processes; on a loaded 2-core machine they need more than the default 5 s.
           testTimeout: 30_000,
+          setupFiles: ['test/support/fast-check.setup.ts'],
         },
       },
       {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadCatalog } from '@shadow-ai/catalog';
-import { createClassifyStep } from '@shadow-ai/detect';
+import { createClassifyStep, type ClassifyStep } from '@shadow-ai/detect';
 import { createParser, parseLines, readLineChunks } from '@shadow-ai/ingest';
 
 const FIXTURES = fileURLToPath(new URL('../test/fixtures/formats/', import.meta.url));
@@ -69,21 +69,7 @@ export async function benchFormats(opts: { rounds: number; lines: number }): Pro
     return n;
   };
 
-  const parseClassify = async (path: string, format: string): Promise<number> => {
-    // A fresh instance per run: the header lines set up the stateful parsers (Zeek, ProxySG …) as in a stream.
-    const parser = createParser(format)!;
-    const ctx = { receivedAt: new Date() };
-    let ai = 0;
-    let events = 0;
-    for await (const chunk of readLineChunks(path)) {
-      const r = parseLines(chunk.buffer, parser, ctx, { maxLineBytes: 65536 });
-      for (const e of r.events) if (classify(e.event)) ai++;
-      events += r.events.length;
-      if (r.rejects.length > 0) throw new Error(`bench input of ${format} rejected: ${r.rejects[0]!.reason}`);
-    }
-    if (ai === 0) throw new Error(`no AI events classified in ${format}: the bench would measure nothing`);
-    return events;
-  };
+  const parseClassify = (path: string, format: string) => parseClassifyFile(path, format, classify);
 
   const formats = readdirSync(FIXTURES).filter((f) => f.endsWith('.log')).map((f) => f.slice(0, -4)).sort();
   const dir = mkdtempSync(join(tmpdir(), 'shadow-ai-bench-formats-'));
@@ -111,4 +97,21 @@ export async function benchFormats(opts: { rounds: number; lines: number }): Pro
     rmSync(dir, { recursive: true, force: true });
   }
   return results;
+}
+
+/** Parses and classifies a file with a fresh parser instance; returns the events (fails if none is AI). */
+export async function parseClassifyFile(path: string, format: string, classify: ClassifyStep): Promise<number> {
+  // A fresh instance per run: header lines set up the stateful parsers (Zeek, ProxySG …) as in a stream.
+  const parser = createParser(format)!;
+  const ctx = { receivedAt: new Date() };
+  let ai = 0;
+  let events = 0;
+  for await (const chunk of readLineChunks(path)) {
+    const r = parseLines(chunk.buffer, parser, ctx, { maxLineBytes: 65536 });
+    for (const e of r.events) if (classify(e.event)) ai++;
+    events += r.events.length;
+    if (r.rejects.length > 0) throw new Error(`bench input of ${format} rejected: ${r.rejects[0]!.reason}`);
+  }
+  if (ai === 0) throw new Error(`no AI events classified in ${format}: the bench would measure nothing`);
+  return events;
 }

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { loadCatalog, normalizeHost } from '@shadow-ai/catalog';
 import { createClassifyStep } from '@shadow-ai/detect';
 import { createParser, parseLines, readLineChunks } from '@shadow-ai/ingest';
-import { benchFormats } from './formats.ts';
+import { benchFormats, parseClassifyFile } from './formats.ts';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -67,20 +67,7 @@ async function readBaseline(path: string): Promise<number> {
   return n;
 }
 
-async function parseClassify(path: string, format: string): Promise<number> {
-  const parser = createParser(format)!;
-  const ctx = { receivedAt: new Date() };
-  let ai = 0;
-  let events = 0;
-  for await (const chunk of readLineChunks(path)) {
-    const r = parseLines(chunk.buffer, parser, ctx, { maxLineBytes: 65536 });
-    for (const e of r.events) if (classify(e.event)) ai++;
-    events += r.events.length;
-    if (r.rejects.length > 0) throw new Error(`bench input rejected: ${r.rejects[0]!.reason}`);
-  }
-  if (ai === 0) throw new Error('no AI events classified: the bench would measure nothing');
-  return events;
-}
+const parseClassify = (path: string, format: string) => parseClassifyFile(path, format, classify);
 
 async function rate(fn: () => Promise<number> | number): Promise<{ perSec: number; items: number }> {
   const samples: { perSec: number; items: number }[] = [];

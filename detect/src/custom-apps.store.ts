@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { appSchema, CUSTOM_FILE, lintApps, type Catalog, type CatalogApp, type CatalogRef } from '@shadow-ai/catalog';
-import { queryRows } from '@shadow-ai/clickhouse';
+import { pollTableChanges, queryRows, tableChangeMarker } from '@shadow-ai/clickhouse';
 import { toClickHouseTime, type Logger } from '@shadow-ai/core';
 
 export class CustomAppError extends Error {
@@ -19,7 +19,7 @@ export class CustomAppError extends Error {
  */
 export class CustomApps {
   private lastChange = '';
-  private timer: NodeJS.Timeout | null = null;
+  private stopPolling: () => void = () => undefined;
 
   constructor(
     private readonly deps: { client: ClickHouseClient; shipped: Catalog; ref: CatalogRef; log: Logger },
@@ -47,22 +47,24 @@ export class CustomApps {
       if (parsed.success) apps.push(parsed.data);
       else this.deps.log.error({ id: row.id, issues: parsed.error.issues.length }, 'stored custom app is invalid; left out');
     }
-    this.lastChange = await this.changeMarker();
+    this.lastChange = await tableChangeMarker(this.deps.client, 'custom_apps');
     this.deps.ref.current = this.deps.shipped.withCustomApps(apps);
   }
 
   /** Reloads when another process changed the custom apps. */
   startPolling(intervalMs: number): void {
-    this.timer = setInterval(() => {
-      void this.changeMarker()
-        .then((marker) => (marker !== this.lastChange ? this.load() : undefined))
-        .catch((err: unknown) => this.deps.log.warn({ err }, 'custom apps reload failed'));
-    }, intervalMs);
-    this.timer.unref();
+    this.stopPolling = pollTableChanges({
+      client: this.deps.client,
+      table: 'custom_apps',
+      intervalMs,
+      current: () => this.lastChange,
+      reload: () => this.load(),
+      log: this.deps.log,
+    });
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.stopPolling();
   }
 
   async upsert(input: unknown, actor: string): Promise<CatalogApp> {
@@ -102,13 +104,6 @@ export class CustomApps {
     });
   }
 
-  private async changeMarker(): Promise<string> {
-    const rows = await queryRows<{ n: number | string; m: string }>(
-      this.deps.client,
-      'SELECT count() AS n, toString(max(updated_at)) AS m FROM custom_apps',
-    );
-    return `${rows[0]?.n ?? 0}/${rows[0]?.m ?? ''}`;
-  }
 }
 
 function safeJson(text: string): unknown {

@@ -1,5 +1,5 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { queryRows } from '@shadow-ai/clickhouse';
+import { pollTableChanges, queryRows, tableChangeMarker } from '@shadow-ai/clickhouse';
 import { fromClickHouseTime, leaseSchema, toClickHouseTime, type Logger, type NormalizedEvent } from '@shadow-ai/core';
 
 export { leaseSchema, type LeaseInput } from '@shadow-ai/core';
@@ -39,7 +39,7 @@ interface Lease {
 export class IdentityMap {
   private readonly byIp = new Map<string, Lease[]>();
   private lastChange = '';
-  private timer: NodeJS.Timeout | null = null;
+  private stopPolling: () => void = () => undefined;
 
   constructor(private readonly deps: { client: ClickHouseClient; log: Logger; userFormat: UserFormat; defaultTtlMs: number }) {}
 
@@ -115,30 +115,25 @@ export class IdentityMap {
       list.push({ user: r.user, from: Date.parse(fromClickHouseTime(r.valid_from)), to: Date.parse(fromClickHouseTime(r.valid_to)) });
       this.byIp.set(r.ip, list);
     }
-    this.lastChange = await this.changeMarker();
+    this.lastChange = await tableChangeMarker(this.deps.client, 'identity_leases');
   }
 
   /** Picks up leases other processes stored. */
   startPolling(intervalMs: number): void {
-    this.timer = setInterval(() => {
-      void this.changeMarker()
-        .then((m) => (m !== this.lastChange ? this.load() : undefined))
-        .catch((err: unknown) => this.deps.log.warn({ err }, 'identity lease reload failed'));
-    }, intervalMs);
-    this.timer.unref();
+    this.stopPolling = pollTableChanges({
+      client: this.deps.client,
+      table: 'identity_leases',
+      intervalMs,
+      current: () => this.lastChange,
+      reload: () => this.load(),
+      log: this.deps.log,
+    });
   }
 
   stop(): void {
-    if (this.timer) clearInterval(this.timer);
+    this.stopPolling();
   }
 
-  private async changeMarker(): Promise<string> {
-    const r = await queryRows<{ n: number | string; m: string }>(
-      this.deps.client,
-      'SELECT count() AS n, toString(max(updated_at)) AS m FROM identity_leases',
-    );
-    return `${r[0]?.n ?? 0}/${r[0]?.m ?? ''}`;
-  }
 }
 
 /** Parses `ip,user,from[,to[,source]]` CSV (header line optional) into lease inputs. */

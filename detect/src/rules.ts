@@ -23,17 +23,19 @@ export type FindingType = (typeof FINDING_TYPES)[number];
 
 /**
  * What each finding type means, how severe it starts, and what it serves: the Zero Trust principle,
- * and the NIST AI RMF function (Govern, Map, Measure, Manage) it supports.
+ * the NIST AI RMF function (Govern, Map, Measure, Manage) it supports and, only where the technique
+ * describes what the finding sees, the MITRE ATLAS technique (AML.T0040 AI Model Inference API Access:
+ * working credentials of an unaccounted-for machine identity give access to AI models' APIs).
  */
-export const FINDING_DEFINITIONS: Record<FindingType, { title: string; trigger: string; base: number; zeroTrust: string; nistAiRmf: string }> = {
+export const FINDING_DEFINITIONS: Record<FindingType, { title: string; trigger: string; base: number; zeroTrust: string; nistAiRmf: string; atlas?: string }> = {
   'unsanctioned-app': { title: 'Unsanctioned AI app in use', trigger: 'a user reached an AI app whose status is unsanctioned or blocked for them', base: 40, zeroTrust: 'verify explicitly', nistAiRmf: 'Map' },
   'blocked-app-attempt': { title: 'Attempts to reach a blocked AI app', trigger: 'the proxy or resolver blocked requests of a user to a blocked app', base: 45, zeroTrust: 'verify explicitly', nistAiRmf: 'Manage' },
   'enforcement-gap': { title: 'Blocked AI app reached anyway', trigger: 'requests to a blocked app were allowed (a proxy that let it through, or an alternate domain)', base: 70, zeroTrust: 'assume breach', nistAiRmf: 'Manage' },
   'new-app-in-org': { title: 'AI app seen for the first time', trigger: 'the first use of an AI app anywhere in the organisation', base: 30, zeroTrust: 'verify explicitly', nistAiRmf: 'Map' },
   'large-upload': { title: 'Large upload to an AI app', trigger: 'a user uploaded more than the threshold in a day to an unsanctioned or unknown AI app, and well above their own baseline', base: 60, zeroTrust: 'assume breach', nistAiRmf: 'Manage' },
   'programmatic-api-use': { title: 'Programmatic LLM API use', trigger: 'API-signature or SDK user-agent traffic to an AI app from a user or a machine', base: 45, zeroTrust: 'least privilege', nistAiRmf: 'Map' },
-  'unregistered-agent': { title: 'AI traffic from an unregistered machine identity', trigger: 'a machine identity (an address without a user, or a service-account name) called an AI API and is not in the agent registry', base: 60, zeroTrust: 'verify explicitly', nistAiRmf: 'Govern' },
-  'orphaned-agent': { title: 'Orphaned AI agent', trigger: 'a registered agent whose sponsor is missing or whose registration expired still calls AI services', base: 75, zeroTrust: 'least privilege', nistAiRmf: 'Govern' },
+  'unregistered-agent': { title: 'AI traffic from an unregistered machine identity', trigger: 'a machine identity (an address without a user, or a service-account name) called an AI API and is not in the agent registry', base: 60, zeroTrust: 'verify explicitly', nistAiRmf: 'Govern', atlas: 'AML.T0040' },
+  'orphaned-agent': { title: 'Orphaned AI agent', trigger: 'a registered agent whose sponsor is missing or whose registration expired still calls AI services', base: 75, zeroTrust: 'least privilege', nistAiRmf: 'Govern', atlas: 'AML.T0040' },
   'agent-outside-allowlist': { title: 'Agent using an app outside its allowed list', trigger: 'a registered agent called an AI app it is not allowed to use', base: 65, zeroTrust: 'least privilege', nistAiRmf: 'Manage' },
   'new-candidate-service': { title: 'Possible AI service not in the catalog', trigger: 'traffic to an uncatalogued host shows AI signals (LLM API paths, SDK user agents, MCP endpoints)', base: 35, zeroTrust: 'verify explicitly', nistAiRmf: 'Map' },
   'usage-spike': { title: 'Usage spike of an AI app', trigger: "an app's daily requests reached the spike factor times its average of the previous 7 days", base: 40, zeroTrust: 'assume breach', nistAiRmf: 'Measure' },

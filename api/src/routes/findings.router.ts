@@ -28,7 +28,7 @@ const findingSchema = z
     bytesIn: z.number(),
     updatedAt: z.string(),
     evidence: z.record(z.string(), z.unknown()),
-    framework: z.object({ zeroTrust: z.string(), nistAiRmf: z.string() }),
+    framework: z.object({ zeroTrust: z.string(), nistAiRmf: z.string(), mitreAtlas: z.string().nullable() }),
   })
   .meta({ id: 'Finding' });
 
@@ -90,7 +90,7 @@ export const findingsRouter =
         bytesIn: Number(r.bytes_in),
         updatedAt: isoOut(r.updated_at),
         evidence: JSON.parse(r.evidence || '{}') as Record<string, unknown>,
-        framework: { zeroTrust: def.zeroTrust, nistAiRmf: def.nistAiRmf },
+        framework: { zeroTrust: def.zeroTrust, nistAiRmf: def.nistAiRmf, mitreAtlas: def.atlas ?? null },
       };
     };
 
@@ -235,7 +235,7 @@ export const findingsRouter =
           tags: ['findings'],
           response: {
             200: z.object({
-              items: z.array(z.object({ type: z.enum(FINDING_TYPES), title: z.string(), trigger: z.string(), baseSeverity: z.number(), zeroTrust: z.string(), nistAiRmf: z.string() })),
+              items: z.array(z.object({ type: z.enum(FINDING_TYPES), title: z.string(), trigger: z.string(), baseSeverity: z.number(), zeroTrust: z.string(), nistAiRmf: z.string(), mitreAtlas: z.string().nullable() })),
             }),
           },
         },
@@ -243,7 +243,7 @@ export const findingsRouter =
       async () => ({
         items: FINDING_TYPES.map((type) => {
           const d = FINDING_DEFINITIONS[type];
-          return { type, title: d.title, trigger: d.trigger, baseSeverity: d.base, zeroTrust: d.zeroTrust, nistAiRmf: d.nistAiRmf };
+          return { type, title: d.title, trigger: d.trigger, baseSeverity: d.base, zeroTrust: d.zeroTrust, nistAiRmf: d.nistAiRmf, mitreAtlas: d.atlas ?? null };
         }),
       }),
     );

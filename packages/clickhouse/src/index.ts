@@ -1,2 +1,3 @@
 export * from './store.ts';
 export * from './migrate.ts';
+export * from './change-watch.ts';
