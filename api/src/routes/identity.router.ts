@@ -53,6 +53,10 @@ export const identityRouter =
           response: { 200: z.object({ ip: z.string(), at: z.string(), user: z.string().nullable() }), 400: errorSchema },
         },
       },
-      async (req) => ({ ip: req.query.ip, at: req.query.at, user: deps.identity.lookup(req.query.ip, Date.parse(req.query.at)) }),
+      async (req) => {
+        const user = deps.identity.lookup(req.query.ip, Date.parse(req.query.at));
+        // Pseudonymisation mode: the lookup answers with the pseudonym the events carry, never the name.
+        return { ip: req.query.ip, at: req.query.at, user: user !== null && deps.pseudonymizer ? deps.pseudonymizer.pseudonym(user) : user };
+      },
     );
   };
