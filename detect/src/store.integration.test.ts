@@ -51,6 +51,18 @@ describe('store: migrations, idempotent ingest positions and findings (embedded 
     expect(await migrate(store.client, log)).toEqual([]);
   });
 
+  it('applies retention as table TTLs, and removes them when set to 0', async () => {
+    const { applyRetention } = await import('@shadow-ai/clickhouse');
+    await applyRetention(store.client, { events: 30, aggregates: 400 }, log);
+    const ddl = async (t: string) => (await queryRows<{ statement: string }>(store.client, `SHOW CREATE TABLE ${t}`))[0]!.statement;
+    expect(await ddl('events')).toMatch(/TTL toDateTime\(ts\) \+ toIntervalDay\(30\)/);
+    expect(await ddl('usage_daily')).toMatch(/TTL day \+ toIntervalDay\(400\)/);
+    await applyRetention(store.client, { events: 0, aggregates: 0 }, log);
+    expect(await ddl('events')).not.toMatch(/TTL/);
+    await applyRetention(store.client, { events: 0, aggregates: 0 }, log);
+    await expect(applyRetention(store.client, { events: -1, aggregates: 1 }, log)).rejects.toThrow(/whole number/);
+  });
+
   it('stores only AI events, aggregates usage by day, user and app, and records the stored position', async () => {
     const sink = createStoreSink({ client: store.client, catalog: ref, classify: createClassifyStep({ catalog: ref }) });
     const events: SourcedEvent[] = [

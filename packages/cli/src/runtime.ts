@@ -1,6 +1,6 @@
 import { ApiKeys, AuditLog, buildServer, createOidcVerifier } from '@shadow-ai/api';
 import { loadCatalog } from '@shadow-ai/catalog';
-import { createStore, migrate, type Store } from '@shadow-ai/clickhouse';
+import { applyRetention, createStore, migrate, type Store } from '@shadow-ai/clickhouse';
 import { createLogger, createMetrics, type Config, type Logger } from '@shadow-ai/core';
 import {
   createClassifyStep, createStoreSink, CustomApps, defaultCountryDb, FindingsDetector, IdentityMap, LiveSanctions,
@@ -37,6 +37,7 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
   metrics.onDestinationStatus(async () => (forwarderRef ? forwarderRef.status() : []));
   const store = await createStore(config, log);
   await migrate(store.client, log);
+  await applyRetention(store.client, { events: config.RETENTION_EVENTS_DAYS, aggregates: config.RETENTION_AGGREGATES_DAYS }, log);
   const sanctionStore = new SanctionStore({ client: store.client, sanctions });
   await sanctionStore.load();
   const audit = new AuditLog(store.client);

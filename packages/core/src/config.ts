@@ -157,6 +157,10 @@ export const configSchema = z.object({
         return z.NEVER;
       }
     }),
+  /** Raw events older than this many days are dropped by ClickHouse (TTL); 0 keeps them forever. */
+  RETENTION_EVENTS_DAYS: z.coerce.number().int().min(0).max(36500).default(180),
+  /** Daily aggregates (usage, activity, signals) are kept this long; 0 keeps them forever. */
+  RETENTION_AGGREGATES_DAYS: z.coerce.number().int().min(0).max(36500).default(1095),
   DETECT_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
   /**
    * Test-only fault injection: `exit-after-insert` ends the process right after a Kafka batch is
