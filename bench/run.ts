@@ -14,6 +14,7 @@ import { loadCatalog, normalizeHost } from '@shadow-ai/catalog';
 import { createClassifyStep } from '@shadow-ai/detect';
 import { createParser, parseLines, readLineChunks } from '@shadow-ai/ingest';
 import { benchFormats, parseClassifyFile } from './formats.ts';
+import { benchKafkaE2e } from './kafka-e2e.ts';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -85,11 +86,12 @@ function emit(o: Record<string, unknown>): void {
   process.stdout.write(JSON.stringify({ ...o, rounds: ROUNDS, node: process.version }) + '\n');
 }
 
+const only = process.env.BENCH_ONLY;
 const dir = mkdtempSync(join(tmpdir(), 'shadow-ai-bench-'));
 let peakRss = 0;
 const rssTimer = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 50);
 try {
-  for (const [format, make] of [['squid', squidFile], ['bind', bindFile]] as const) {
+  for (const [format, make] of only ? [] : ([['squid', squidFile], ['bind', bindFile]] as const)) {
     const file = join(dir, `${format}.log`);
     make(file);
     const baseline = await rate(() => readBaseline(file));
@@ -105,7 +107,14 @@ try {
   }
 
   // Every format on realistic fixture lines (test/fixtures/formats), against the same read baseline.
-  for (const line of await benchFormats({ rounds: ROUNDS, lines: Number(process.env.BENCH_FORMAT_LINES ?? 200_000) })) emit(line);
+  if (!only || only === 'formats') {
+    for (const line of await benchFormats({ rounds: ROUNDS, lines: Number(process.env.BENCH_FORMAT_LINES ?? 200_000) })) emit(line);
+  }
+  // End to end through a real broker into the embedded store, as `shadow-ai start` runs it.
+  if (!only || only === 'kafka') {
+    const e2eLines = Number(process.env.BENCH_E2E_LINES ?? 200_000);
+    for (const line of await benchKafkaE2e({ lines: e2eLines, linesPerMessage: 100, hosts: hostAt })) emit(line);
+  }
 
   const hosts = Array.from({ length: 1_000_000 }, (_, i) => hostAt(i * 7 + (i >> 3)));
   const map = new Map(aiHosts.map((h) => [h, h]));
