@@ -26,7 +26,14 @@ detector, and Kafka consumers when KAFKA_BROKERS is set. Configuration comes fro
                                           store and show identities as keyed hashes
   GEOIP_ASN_DB, GEOIP_COUNTRY_DB (bundled)  MMDB files for destination enrichment
   INGEST_BATCH_SIZE (20000), INGEST_MAX_LINE_BYTES (65536), INGEST_MAX_BODY_BYTES (33554432)
-  DETECT_INTERVAL_MS (1000), LOG_LEVEL (info)
+  INGEST_TIMEZONE (UTC), KAFKA_TOPIC_TIMEZONES, INGEST_JSON_FIELD_MAP, INGEST_SQUID_LOGFORMAT
+  KAFKA_IDENTITY_TOPIC (identity-events), IDENTITY_USER_FORMAT (short)
+  DETECT_INTERVAL_MS (1000), DETECT_LARGE_UPLOAD_BYTES, DETECT_UPLOAD_BASELINE_FACTOR, DETECT_SPIKE_FACTOR,
+  DETECT_SPIKE_MIN_REQUESTS, DETECT_AGENT_USER_PATTERN      finding rule thresholds
+  RETENTION_EVENTS_DAYS (180), RETENTION_AGGREGATES_DAYS (1095)   TTLs (0 = keep)
+  AUTH_MAX_FAILURES_PER_MINUTE (20), LOG_LEVEL (info)
+
+The README's configuration table describes every variable.
 
 Stops cleanly on SIGINT/SIGTERM: sources first, then the detector, then the store.
 `;
