@@ -13,23 +13,6 @@ import { createParser, detectFormat, isFormat, PARSERS } from '@shadow-ai/ingest
 import { describe, expect, it } from 'vitest';
 import { CLI, REPO_ROOT } from './support/service.ts';
 // Each parser file's own factory: used for a fixture whose format index.ts does not register (yet).
-import { createBindParser } from '../ingest/src/parsers/bind.parser.ts';
-import { createCefParser } from '../ingest/src/parsers/cef.parser.ts';
-import { createCheckpointParser } from '../ingest/src/parsers/checkpoint.parser.ts';
-import { createDnsmasqParser } from '../ingest/src/parsers/dnsmasq.parser.ts';
-import { createFortigateParser } from '../ingest/src/parsers/fortigate.parser.ts';
-import { createInfobloxParser } from '../ingest/src/parsers/infoblox.parser.ts';
-import { createLeefParser } from '../ingest/src/parsers/leef.parser.ts';
-import { createPanosParser } from '../ingest/src/parsers/panos.parser.ts';
-import { createProxySgParser } from '../ingest/src/parsers/proxysg.parser.ts';
-import { parseSquid } from '../ingest/src/parsers/squid.parser.ts';
-import { createUmbrellaDnsParser, createUmbrellaProxyParser } from '../ingest/src/parsers/umbrella.parser.ts';
-import { createUnboundParser } from '../ingest/src/parsers/unbound.parser.ts';
-import { createWindowsDnsParser } from '../ingest/src/parsers/windows-dns.parser.ts';
-import { createZeekDnsParser } from '../ingest/src/parsers/zeek-dns.parser.ts';
-import { createZeekHttpParser } from '../ingest/src/parsers/zeek-http.parser.ts';
-import { createZeekSslParser } from '../ingest/src/parsers/zeek-ssl.parser.ts';
-import { createZscalerParser } from '../ingest/src/parsers/zscaler.parser.ts';
 
 const FIXTURES = join(REPO_ROOT, 'test/fixtures/formats');
 const PARSER_DIR = join(REPO_ROOT, 'ingest/src/parsers');
@@ -38,26 +21,8 @@ const NEEDS_CONFIG: ReadonlySet<string> = new Set(['json', 'squid-custom']);
 /** As many non-empty lines as `--format auto` looks at (sampleLines' default). */
 const SAMPLE_LINES = 200;
 
-const FACTORIES: Readonly<Record<string, ParserFactory>> = {
-  squid: () => parseSquid,
-  bind: createBindParser,
-  zscaler: createZscalerParser,
-  panos: createPanosParser,
-  'umbrella-proxy': createUmbrellaProxyParser,
-  'umbrella-dns': createUmbrellaDnsParser,
-  proxysg: createProxySgParser,
-  fortigate: createFortigateParser,
-  checkpoint: createCheckpointParser,
-  'zeek-dns': createZeekDnsParser,
-  'zeek-http': createZeekHttpParser,
-  'zeek-ssl': createZeekSslParser,
-  'windows-dns': createWindowsDnsParser,
-  infoblox: createInfobloxParser,
-  cef: createCefParser,
-  leef: createLeefParser,
-  unbound: createUnboundParser,
-  dnsmasq: createDnsmasqParser,
-};
+/** The registry is the source of truth: a fixture is parsed by the factory its format is registered with. */
+const FACTORIES: Readonly<Record<string, ParserFactory>> = PARSERS;
 
 /** The lines of a fixture that are headers (a skip, not an event), by format; other formats have none. */
 const isZeekHeader = (line: string): boolean => line.startsWith('#');

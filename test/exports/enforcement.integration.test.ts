@@ -5,12 +5,13 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { accessSync, chmodSync, constants, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http';
-import { createConnection, createServer as createTcpServer, type AddressInfo } from 'node:net';
+import { createConnection, type AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { loadCatalog, type CatalogApp } from '@shadow-ai/catalog';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderExport, squidAclName, squidAclPath, type ExportFormat, type ExportList } from '../../detect/src/exports/exports.ts';
+import { freeTcpPort, freeUdpPort } from '../support/ports.ts';
 
 /** Each tool and the Debian package that ships it (what .ci/run installs). */
 const TOOLS = {
@@ -87,21 +88,7 @@ afterAll(() => {
 // ---------------------------------------------------------------------------------------------------
 // Small loopback helpers
 
-async function freeTcpPort(): Promise<number> {
-  const server = createTcpServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 interface Daemon {
   proc: ChildProcess;

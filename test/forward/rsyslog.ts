@@ -3,10 +3,10 @@
 // certificate made with openssl) and UDP (imudp), writing every received message to one file per
 // listener with a template that keeps the raw message (`%rawmsg%`), one per line.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { connect, createServer, type AddressInfo } from 'node:net';
+import { connect } from 'node:net';
 import { join } from 'node:path';
+import { freeTcpPort, freeUdpPort } from '../support/ports.ts';
 
 const INSTALL_HINT =
   'The forwarding integration tests need a real rsyslog with TLS support: apt-get install -y rsyslog rsyslog-gnutls';
@@ -31,21 +31,7 @@ function missing(): never {
   throw new Error(`rsyslogd not found. ${INSTALL_HINT}`);
 }
 
-async function freeTcpPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
