@@ -6,6 +6,7 @@ import { exportCommand } from './commands/export.command.ts';
 import { keysCommand } from './commands/keys.command.ts';
 import { parseCommand } from './commands/parse.command.ts';
 import { scanCommand } from './commands/scan.command.ts';
+import { schemaCommand } from './commands/schema.command.ts';
 import { startCommand } from './commands/start.command.ts';
 import { createStreamIo, UsageError, type Io } from './io.ts';
 
@@ -21,6 +22,7 @@ Commands:
   catalog lint | stats [--json]  validate / count the AI app catalog
   keys create|list|revoke        API keys (create --role viewer|analyst|admin)
   export --format FORMAT         enforcement list of blocked apps (squid, rpz, unbound, pac, …)
+  schema [--cluster NAME]        the ClickHouse schema as SQL (single node, or for a cluster)
 
 Run "shadow-ai COMMAND --help" for a command's options.
 `;
@@ -33,6 +35,7 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   catalog: catalogCommand,
   keys: keysCommand,
   export: exportCommand,
+  schema: schemaCommand,
 };
 
 export async function main(argv: string[], io: Io = createStreamIo(process.stdout, process.stderr)): Promise<number> {

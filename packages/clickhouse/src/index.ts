@@ -2,3 +2,4 @@ export * from './store.ts';
 export * from './migrate.ts';
 export * from './change-watch.ts';
 export * from './retention.ts';
+export * from './cluster.ts';
