@@ -128,8 +128,18 @@ function queryEvent(body: string, ts: string, srcIp: string): ParseResult {
   return parsed(event);
 }
 
-/** `(cache) 'evil.example/A/IN' denied[ (allow-query-cache did not match)]`. */
-function refusalEvent(body: string, ts: string, srcIp: string, clientQname: string | null): ParseResult {
+/**
+ * `(cache) 'evil.example/A/IN' denied[ (allow-query-cache did not match)]`: a refused query, as BIND and
+ * the BIND inside Infoblox NIOS log it. `format` names the parser; `isType` is its record-type check.
+ */
+export function refusalEvent(
+  body: string,
+  ts: string,
+  srcIp: string,
+  clientQname: string | null,
+  format: string = FORMAT,
+  isType: (t: string) => boolean = (t) => DNS_TYPE_RE.test(t),
+): ParseResult {
   const open = body.indexOf("'");
   const close = body.lastIndexOf("'");
   if (open === -1 || close <= open) return rejected("not a query log line: expected query 'NAME/TYPE/CLASS' denied");
@@ -140,9 +150,9 @@ function refusalEvent(body: string, ts: string, srcIp: string, clientQname: stri
   const typeSlash = classSlash > 0 ? triple.lastIndexOf('/', classSlash - 1) : -1;
   if (typeSlash <= 0) return rejected("bad query: expected 'NAME/TYPE/CLASS'");
   const dnsType = triple.slice(typeSlash + 1, classSlash);
-  if (!DNS_TYPE_RE.test(dnsType)) return rejected('bad query type');
+  if (!isType(dnsType)) return rejected('bad query type');
   if (!DNS_CLASS_RE.test(triple.slice(classSlash + 1))) return rejected('bad query class');
-  const event = emptyEvent('dns', FORMAT, ts);
+  const event = emptyEvent('dns', format, ts);
   event.srcIp = srcIp;
   event.host = normalizeHostname(clientQname ?? triple.slice(0, typeSlash));
   event.dnsType = dnsType;

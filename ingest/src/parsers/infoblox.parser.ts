@@ -22,6 +22,10 @@ import { isIP } from 'node:net';
 import { CONTROL_CHARS_RE, digitsAt, ipOrNull, isDigits, isoTimestamp, monthIndex, normalizeHostname } from './fields.util.ts';
 import { DNS_CLASS_RE, dnsRcodeFromText, dnsTypeFromText, receivedTs, resolveTimeZone, tokenEnd, wallToUtc } from './common.util.ts';
 import { readSyslogHeader } from './syslog.util.ts';
+import { refusalEvent } from './bind.parser.ts';
+
+/** A record type written as its canonical mnemonic (or TYPEnnn), as NIOS logs it. */
+const isInfobloxType = (t: string): boolean => dnsTypeFromText(t) === t;
 
 export const INFOBLOX_FORMAT = 'infoblox';
 
@@ -88,7 +92,7 @@ export const createInfobloxParser: ParserFactory = (opts) => {
       }
       return sawQueryLine ? skipLine('response already counted by its query line') : result;
     }
-    if (verb === 'query') return refusalEvent(tokens.slice(t).join(' '), ts, srcIp, clientQname);
+    if (verb === 'query') return refusalEvent(tokens.slice(t).join(' '), ts, srcIp, clientQname, INFOBLOX_FORMAT, isInfobloxType);
     return rejected(`not a query log line${verb ? `: ${verb.length > 30 ? verb.slice(0, 30) : verb} line` : ''}`);
   };
 };
@@ -142,28 +146,6 @@ function queryEvent(tokens: readonly string[], t: number, ts: string, srcIp: str
   return parsed(event);
 }
 
-/** `(cache) 'evil.example/A/IN' denied[ (allow-query-cache did not match)]`. */
-function refusalEvent(body: string, ts: string, srcIp: string, clientQname: string | null): ParseResult {
-  const open = body.indexOf("'");
-  const close = body.lastIndexOf("'");
-  if (open === -1 || close <= open || !body.startsWith('denied', close + 2)) {
-    return rejected("not a query log line: expected query 'NAME/TYPE/CLASS' denied");
-  }
-  const triple = body.slice(open + 1, close);
-  const classSlash = triple.lastIndexOf('/');
-  const typeSlash = classSlash > 0 ? triple.lastIndexOf('/', classSlash - 1) : -1;
-  if (typeSlash <= 0) return rejected("bad query: expected 'NAME/TYPE/CLASS'");
-  const type = triple.slice(typeSlash + 1, classSlash);
-  const dnsType = dnsTypeFromText(type);
-  if (dnsType === undefined || dnsType !== type) return rejected('bad query type');
-  if (!DNS_CLASS_RE.test(triple.slice(classSlash + 1))) return rejected('bad query class');
-  const event = emptyEvent('dns', INFOBLOX_FORMAT, ts);
-  event.srcIp = srcIp;
-  event.host = normalizeHostname(clientQname ?? triple.slice(0, typeSlash));
-  event.dnsType = dnsType;
-  event.action = 'blocked';
-  return parsed(event);
-}
 
 /**
  * `25-Nov-2026` + `10:00:00.123` → epoch ms in `zone`; null when `date` is not shaped like that date;
