@@ -16,3 +16,4 @@ export * from './agents.ts';
 export * from './rules.ts';
 export * from './forward/index.ts';
 export * from './forwarder.ts';
+export * from './queries/usage.queries.ts';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { queryRows } from '@shadow-ai/clickhouse';
-import { SANCTION_STATUSES } from '@shadow-ai/detect';
+import { appUsageSql, dailyUsageSql, perAppUsageSql, SANCTION_STATUSES } from '@shadow-ai/detect';
 import type { ApiDeps } from '../deps.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { errorSchema, HttpError } from '../errors.ts';
@@ -45,15 +45,11 @@ const timeRange = {
   until: isoTime.optional().describe('up to and including this day (UTC)'),
 };
 
-function dayFilter(q: { since?: string; until?: string }, where: string[], params: Record<string, unknown>): void {
-  if (q.since) {
-    where.push("day >= toDate({since:DateTime64(3, 'UTC')})");
-    params.since = q.since;
-  }
-  if (q.until) {
-    where.push("day <= toDate({until:DateTime64(3, 'UTC')})");
-    params.until = q.until;
-  }
+/** Binds the time range; the SQL that uses it comes from @shadow-ai/detect's shared usage queries. */
+function timeParams(q: { since?: string; until?: string }, params: Record<string, unknown>): { since: boolean; until: boolean } {
+  if (q.since) params.since = q.since;
+  if (q.until) params.until = q.until;
+  return { since: Boolean(q.since), until: Boolean(q.until) };
 }
 
 const usageOut = (r: UsageDbRow) => ({
@@ -64,9 +60,6 @@ const usageOut = (r: UsageDbRow) => ({
   firstSeen: isoOut(r.first_seen),
   lastSeen: isoOut(r.last_seen),
 });
-
-const AGGREGATES = `sum(requests) AS requests, sum(blocked) AS blocked, sum(bytes_out) AS bytes_out,
-  sum(bytes_in) AS bytes_in, min(first_seen) AS first_seen, max(last_seen) AS last_seen`;
 
 export const usageRouter =
   (deps: ApiDeps): FastifyPluginAsyncZod =>
@@ -88,27 +81,19 @@ export const usageRouter =
       },
       async (req) => {
         const q = req.query;
-        const where: string[] = [];
         const params: Record<string, unknown> = {};
-        dayFilter(q, where, params);
+        const range = timeParams(q, params);
         if (q.sanction) {
-          const ids = deps.catalog.current.apps.map((a) => a.id).filter((id) => deps.sanctions.statusOf(id) === q.sanction);
-          where.push('app_id IN {sanctioned:Array(String)}');
-          params.sanctioned = ids;
+          params.sanctioned = deps.catalog.current.apps.map((a) => a.id).filter((id) => deps.sanctions.statusOf(id) === q.sanction);
         }
-        const having: string[] = [];
         if (q.cursor) {
           const [requests, appId] = decodeCursor(q.cursor, ['number', 'string']);
-          having.push('(requests, app_id) < ({c_req:UInt64}, {c_app:String})');
           Object.assign(params, { c_req: requests, c_app: appId });
         }
         params.limit = q.limit + 1;
         const rows = await queryRows<UsageDbRow>(
           deps.client,
-          `SELECT app_id, uniqExact(user) AS users, ${AGGREGATES}
-           FROM usage_daily ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-           GROUP BY app_id ${having.length ? `HAVING ${having.join(' AND ')}` : ''}
-           ORDER BY requests DESC, app_id DESC LIMIT {limit:UInt32}`,
+          appUsageSql({ ...range, appIds: Boolean(q.sanction), cursor: Boolean(q.cursor) }),
           params,
         );
         const page = rows.slice(0, q.limit);
@@ -155,21 +140,13 @@ export const usageRouter =
         },
       },
       async (req) => {
-        const where = ['user = {user:String}'];
         const params: Record<string, unknown> = { user: req.params.user };
-        dayFilter(req.query, where, params);
-        const whereSql = where.join(' AND ');
+        const filter = { ...timeParams(req.query, params), user: true };
         const [perApp, daily] = await Promise.all([
-          queryRows<UsageDbRow>(
-            deps.client,
-            `SELECT app_id, uniqExact(day) AS days, ${AGGREGATES} FROM usage_daily WHERE ${whereSql}
-             GROUP BY app_id ORDER BY requests DESC, app_id`,
-            params,
-          ),
+          queryRows<UsageDbRow>(deps.client, perAppUsageSql(filter), params),
           queryRows<{ day: string; app_id: string; requests: number | string; bytes_out: number | string; bytes_in: number | string }>(
             deps.client,
-            `SELECT toString(day) AS day, app_id, sum(requests) AS requests, sum(bytes_out) AS bytes_out, sum(bytes_in) AS bytes_in
-             FROM usage_daily WHERE ${whereSql} GROUP BY day, app_id ORDER BY day, app_id`,
+            dailyUsageSql(filter),
             params,
           ),
         ]);

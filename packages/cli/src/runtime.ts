@@ -36,8 +36,8 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
   let forwarderRef: Forwarder | null = null;
   metrics.onDestinationStatus(async () => (forwarderRef ? forwarderRef.status() : []));
   const store = await createStore(config, log);
-  await migrate(store.client, log);
-  await applyRetention(store.client, { events: config.RETENTION_EVENTS_DAYS, aggregates: config.RETENTION_AGGREGATES_DAYS }, log);
+  await migrate(store, log);
+  await applyRetention(store, { events: config.RETENTION_EVENTS_DAYS, aggregates: config.RETENTION_AGGREGATES_DAYS }, log);
   const sanctionStore = new SanctionStore({ client: store.client, sanctions });
   await sanctionStore.load();
   const audit = new AuditLog(store.client);

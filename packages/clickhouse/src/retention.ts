@@ -1,5 +1,5 @@
-import type { ClickHouseClient } from '@clickhouse/client';
 import type { Logger } from '@shadow-ai/core';
+import { targetOf, type MigrateTarget } from './migrate.ts';
 
 /** Tables and the date expression their TTL counts from. Raw events go first; aggregates live longer. */
 const RAW = [{ table: 'events', column: 'toDateTime(ts)' }];
@@ -14,14 +14,17 @@ const AGGREGATES = [
  * Days are validated integers from the config schema, which is why they can be written into the DDL:
  * ClickHouse takes no bound parameters in a TTL clause.
  */
-export async function applyRetention(client: ClickHouseClient, days: { events: number; aggregates: number }, log?: Logger): Promise<void> {
+export async function applyRetention(target: MigrateTarget, days: { events: number; aggregates: number }, log?: Logger): Promise<void> {
+  const { client, cluster } = targetOf(target);
+  // On a cluster the data lives in the `_local` tables on every node; the Distributed tables hold none.
+  const table = (name: string) => (cluster ? `${name}_local ON CLUSTER ${cluster}` : name);
   for (const [targets, n] of [
     [RAW, days.events],
     [AGGREGATES, days.aggregates],
   ] as const) {
     if (!Number.isInteger(n) || n < 0) throw new Error(`retention days must be a whole number >= 0, got ${n}`);
     for (const t of targets) {
-      const query = n === 0 ? `ALTER TABLE ${t.table} REMOVE TTL` : `ALTER TABLE ${t.table} MODIFY TTL ${t.column} + INTERVAL ${n} DAY`;
+      const query = n === 0 ? `ALTER TABLE ${table(t.table)} REMOVE TTL` : `ALTER TABLE ${table(t.table)} MODIFY TTL ${t.column} + INTERVAL ${n} DAY`;
       try {
         await client.command({ query });
       } catch (err) {

@@ -10,12 +10,14 @@ export interface Store {
   kind: StoreKind;
   /** Where the data lives: the embedded data directory, or the server URL without credentials. */
   location: string;
+  /** The ClickHouse cluster the schema spans (CLICKHOUSE_CLUSTER), if any. */
+  cluster?: string;
   close(): Promise<void>;
 }
 
 export type StoreConfig = Pick<
   Config,
-  'CLICKHOUSE_URL' | 'CLICKHOUSE_USER' | 'CLICKHOUSE_PASSWORD' | 'CLICKHOUSE_DATABASE' | 'CLICKHOUSE_MAX_MEMORY_USAGE' | 'SHADOW_AI_DATA_DIR'
+  'CLICKHOUSE_URL' | 'CLICKHOUSE_CLUSTER' | 'CLICKHOUSE_USER' | 'CLICKHOUSE_PASSWORD' | 'CLICKHOUSE_DATABASE' | 'CLICKHOUSE_MAX_MEMORY_USAGE' | 'SHADOW_AI_DATA_DIR'
 >;
 
 /**
@@ -30,6 +32,14 @@ export async function createStore(config: StoreConfig, log?: Logger): Promise<St
     max_memory_usage: String(config.CLICKHOUSE_MAX_MEMORY_USAGE),
   };
   if (config.CLICKHOUSE_URL) {
+    if (config.CLICKHOUSE_CLUSTER) {
+      // An insert is acknowledged only once every shard has its rows: the offset commit that follows
+      // it (and crash recovery's stored positions) must not run ahead of data still queued locally.
+      clickhouse_settings.distributed_foreground_insert = 1;
+      // IN/JOIN subqueries over Distributed tables inside a distributed query run once, globally,
+      // instead of being refused (the default) or silently evaluated per shard.
+      clickhouse_settings.distributed_product_mode = 'global';
+    }
     const client = createClient({
       url: config.CLICKHOUSE_URL,
       username: config.CLICKHOUSE_USER,
@@ -41,8 +51,9 @@ export async function createStore(config: StoreConfig, log?: Logger): Promise<St
       request_timeout: 60_000,
     });
     const location = redactUrl(config.CLICKHOUSE_URL);
-    log?.info({ store: 'server', location }, 'store opened');
-    return { client, kind: 'server', location, close: () => client.close() };
+    const cluster = config.CLICKHOUSE_CLUSTER;
+    log?.info({ store: 'server', location, cluster }, 'store opened');
+    return { client, kind: 'server', location, ...(cluster ? { cluster } : {}), close: () => client.close() };
   }
   const dir = resolve(config.SHADOW_AI_DATA_DIR, 'clickhouse');
   mkdirSync(dir, { recursive: true });

@@ -31,6 +31,11 @@ export const configSchema = z.object({
   CLICKHOUSE_USER: optionalString,
   CLICKHOUSE_PASSWORD: optionalString,
   CLICKHOUSE_DATABASE: z.string().default('default'),
+  /**
+   * Name of a cluster in the server's remote_servers: the schema becomes Replicated tables with
+   * Distributed tables over them, created ON CLUSTER (see packages/clickhouse/src/cluster.ts).
+   */
+  CLICKHOUSE_CLUSTER: optionalString.refine((v) => v === undefined || /^\w+$/.test(v), 'a cluster name is a plain identifier'),
   /** Per query; a heavy query fails instead of taking the process down. */
   CLICKHOUSE_MAX_MEMORY_USAGE: z.coerce.number().int().positive().default(4 * 1024 ** 3),
   KAFKA_BROKERS: optionalString,
@@ -179,6 +184,7 @@ function checkConfig(c: Config): string[] {
   if (c.SHADOW_AI_PSEUDONYMIZE && (c.SHADOW_AI_PSEUDONYM_SECRET?.length ?? 0) < 32) {
     problems.push('SHADOW_AI_PSEUDONYMIZE needs SHADOW_AI_PSEUDONYM_SECRET of at least 32 characters');
   }
+  if (c.CLICKHOUSE_CLUSTER && !c.CLICKHOUSE_URL) problems.push('CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL: the embedded store is a single node');
   if (c.SHADOW_AI_ADMIN_TOKEN !== undefined && c.SHADOW_AI_ADMIN_TOKEN.length < 16) problems.push('SHADOW_AI_ADMIN_TOKEN must be at least 16 characters');
   return problems;
 }

@@ -57,7 +57,7 @@ export async function exportCommand(argv: string[], io: Io, env: NodeJS.ProcessE
     const shipped = loadCatalog();
     const store = await createStore(config, log);
     try {
-      await migrate(store.client, log);
+      await migrate(store, log);
       const sanctions = new LiveSanctions(
         config.SHADOW_AI_SANCTIONS_FILE ? Sanctions.readFile(config.SHADOW_AI_SANCTIONS_FILE, shipped) : { default: 'unsanctioned', apps: {} },
       );

@@ -79,7 +79,7 @@ async function direct(request: { method: string; url: string; body?: unknown }, 
   const log = createLogger({ level: 'warn' });
   const store = await createStore(config, log);
   try {
-    await migrate(store.client, log);
+    await migrate(store, log);
     const keys = new ApiKeys({ client: store.client, log });
     await keys.load();
     const audit = new AuditLog(store.client);
