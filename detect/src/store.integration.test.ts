@@ -57,6 +57,17 @@ describe('store: migrations, idempotent ingest positions and findings (embedded 
     const ddl = async (t: string) => (await queryRows<{ statement: string }>(store.client, `SHOW CREATE TABLE ${t}`))[0]!.statement;
     expect(await ddl('events')).toMatch(/TTL toDateTime\(ts\) \+ toIntervalDay\(30\)/);
     expect(await ddl('usage_daily')).toMatch(/TTL day \+ toIntervalDay\(400\)/);
+    // Unchanged settings at the next start rewrite no parts; a changed one applies to the stored rows.
+    await store.client.command({ query: "INSERT INTO usage_daily (day, user, app_id, requests) VALUES (today(), 'ttl-probe', 'x', 1)" });
+    const mutations = async () => Number((await queryRows<{ n: number }>(store.client, 'SELECT count() AS n FROM system.mutations WHERE database = currentDatabase()'))[0]!.n);
+    const before = await mutations();
+    await applyRetention(store.client, { events: 30, aggregates: 400 }, log);
+    expect(await mutations()).toBe(before);
+    await applyRetention(store.client, { events: 30, aggregates: 401 }, log);
+    expect(await mutations()).toBeGreaterThan(before);
+    await store.client.command({ query: 'TRUNCATE TABLE usage_daily' });
+    await applyRetention(store.client, { events: 31, aggregates: 400 }, log);
+    expect(await ddl('events')).toMatch(/TTL toDateTime\(ts\) \+ toIntervalDay\(31\)/);
     await applyRetention(store.client, { events: 0, aggregates: 0 }, log);
     expect(await ddl('events')).not.toMatch(/TTL/);
     await applyRetention(store.client, { events: 0, aggregates: 0 }, log);
