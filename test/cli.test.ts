@@ -117,3 +117,76 @@ describe('shadow-ai CLI', () => {
     for (const c of ['start', 'parse', 'classify', 'scan', 'catalog']) expect(help.stdout).toContain(c);
   });
 });
+
+describe('shadow-ai report', () => {
+  const reportCli = (dataDir: string, ...args: string[]) => {
+    const r = spawnSync(process.execPath, [CLI, 'report', ...args], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, SHADOW_AI_SANCTIONS_FILE: '', SHADOW_AI_DATA_DIR: dataDir },
+    });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const now = new Date();
+  const lastMonth = (() => {
+    const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1));
+    return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}`;
+  })();
+  const nextMonth = (() => {
+    const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+    return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}`;
+  })();
+
+  it('is listed in the help and explains its options', () => {
+    expect(cli('--help').stdout).toContain('report --month YYYY-MM --format html|pdf|csv|json');
+    const r = cli('report', '--help');
+    expect(r.code).toBe(0);
+    for (const o of ['--month', '--format', '--out', '--quiet']) expect(r.stdout).toContain(o);
+  });
+
+  it('refuses a missing, malformed or future month and an unknown format with exit code 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shadow-ai-report-cli-'));
+    const missing = reportCli(dir, '--format', 'json');
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--month YYYY-MM is required');
+    const bad = reportCli(dir, '--month', '2026-13');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('month must be YYYY-MM');
+    const future = reportCli(dir, '--month', nextMonth);
+    expect(future.code).toBe(2);
+    expect(future.stderr).toContain('is in the future');
+    const format = reportCli(dir, '--month', lastMonth, '--format', 'docx');
+    expect(format.code).toBe(2);
+    expect(format.stderr).toContain('--format must be one of html, pdf, csv, json');
+  });
+
+  it('reads the store itself when no service runs: an empty store gives a report of zeros, every day listed', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shadow-ai-report-cli-'));
+    const r = reportCli(dir, '--month', lastMonth, '--format', 'json', '--quiet');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout) as { month: string; summary: { current: { events: number; apps: number } }; unsanctionedTrend: { current: unknown[] } };
+    expect(report.month).toBe(lastMonth);
+    expect(report.summary.current).toMatchObject({ events: 0, apps: 0 });
+    const [y, m] = lastMonth.split('-').map(Number);
+    expect(report.unsanctionedTrend.current).toHaveLength(new Date(Date.UTC(y!, m!, 0)).getUTCDate());
+    const out = join(dir, 'r.csv');
+    const csv = reportCli(dir, '--month', lastMonth, '--format', 'csv', '--out', out);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout).toBe('');
+    expect(readFileSync(out, 'utf8').startsWith('section,key,name,metric,value\r\n')).toBe(true);
+    expect(csv.stderr).toContain(`${out}: `);
+  });
+
+  it('names CHROMIUM_PATH when there is no Chromium to print the PDF', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shadow-ai-report-cli-'));
+    const r = spawnSync(process.execPath, [CLI, 'report', '--month', lastMonth, '--format', 'pdf', '--out', join(dir, 'r.pdf'), '--quiet'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, SHADOW_AI_SANCTIONS_FILE: '', SHADOW_AI_DATA_DIR: dir, CHROMIUM_PATH: join(dir, 'no-chromium') },
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain(`no Chromium at ${join(dir, 'no-chromium')} (set CHROMIUM_PATH`);
+  });
+});

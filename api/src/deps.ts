@@ -1,7 +1,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type { CatalogRef } from '@shadow-ai/catalog';
 import type { Config, Metrics } from '@shadow-ai/core';
-import type { AgentRegistry, CustomApps, Forwarder, FindingsDetector, IdentityMap, LiveSanctions, Pseudonymizer, SanctionStore, StoreSink, Suppressions, Triage } from '@shadow-ai/detect';
+import type { AgentRegistry, CustomApps, ReportService, Forwarder, FindingsDetector, IdentityMap, LiveSanctions, Pseudonymizer, SanctionStore, StoreSink, Suppressions, Triage } from '@shadow-ai/detect';
 import type { AuditLog } from './audit.ts';
 import type { AuthDeps } from './auth/auth.plugin.ts';
 
@@ -29,6 +29,8 @@ export interface ApiDeps {
   pseudonymizer: Pseudonymizer | null;
   sink: StoreSink;
   metrics: Metrics;
+  /** monthly reports: build, render, store */
+  reports: ReportService;
   config: Pick<Config, 'INGEST_MAX_LINE_BYTES' | 'INGEST_MAX_BODY_BYTES' | 'INGEST_TIMEZONE' | 'INGEST_JSON_FIELD_MAP' | 'INGEST_SQUID_LOGFORMAT'>;
   readiness: () => Promise<Readiness>;
 }

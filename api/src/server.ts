@@ -17,6 +17,7 @@ import { identityRouter } from './routes/identity.router.ts';
 import { ingestRouter } from './routes/ingest.router.ts';
 import { opsRouter } from './routes/ops.router.ts';
 import { usageRouter } from './routes/usage.router.ts';
+import { reportsRouter } from './routes/reports.router.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -87,6 +88,7 @@ export async function buildServer(deps: ApiDeps, log: Logger): Promise<FastifyIn
   await app.register(exportsRouter(deps));
   await app.register(agentsRouter(deps));
   await app.register(destinationsRouter(deps));
+  await app.register(reportsRouter(deps));
   return base;
 }
 

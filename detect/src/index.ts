@@ -17,3 +17,4 @@ export * from './rules.ts';
 export * from './forward/index.ts';
 export * from './forwarder.ts';
 export * from './queries/usage.queries.ts';
+export * from './reports/index.ts';

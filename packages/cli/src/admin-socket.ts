@@ -2,7 +2,7 @@ import { chmodSync, existsSync, rmSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import { join, resolve } from 'node:path';
 import type { ApiKeys, AuditLog, Role } from '@shadow-ai/api';
-import { isExportFormat, type ExportResult } from '@shadow-ai/detect';
+import { isExportFormat, type ExportResult, type RenderedReport } from '@shadow-ai/detect';
 
 /**
  * Local administration for the machine the service runs on: a Unix socket in the data directory,
@@ -16,7 +16,12 @@ export function adminSocketPath(dataDir: string): string {
 
 export async function startAdminSocket(
   path: string,
-  deps: { keys: ApiKeys; audit: AuditLog; exportList: (format: string, list: 'blocked' | 'sanctioned', proxy?: string) => ExportResult },
+  deps: {
+    keys: ApiKeys;
+    audit: AuditLog;
+    exportList: (format: string, list: 'blocked' | 'sanctioned', proxy?: string) => ExportResult;
+    report?: (month: string, format: string) => Promise<RenderedReport>;
+  },
 ): Promise<Server> {
   if (existsSync(path)) rmSync(path);
   const server = createServer((req, res) => {
@@ -52,6 +57,12 @@ export async function startAdminSocket(
     if (method === 'GET' && exp) {
       if (!isExportFormat(exp[1]!)) return [400, { error: 'bad_request', message: `unknown export format ${exp[1]}` }];
       return [200, deps.exportList(exp[1]!, exp[2] as 'blocked' | 'sanctioned', exp[3] ? decodeURIComponent(exp[3]) : undefined)];
+    }
+    const rep = /^\/reports\/monthly\?month=([0-9-]{1,10})&format=([a-z]{1,8})$/.exec(url);
+    if (method === 'GET' && rep && deps.report) {
+      // The CLI checks the month and format first; the socket carries the document as base64 in JSON.
+      const out = await deps.report(rep[1]!, rep[2]!);
+      return [200, { month: out.month, format: out.format, contentType: out.contentType, fileName: out.fileName, bodyBase64: out.body.toString('base64') }];
     }
     const revoke = /^\/keys\/([0-9a-f]{12})$/.exec(url);
     if (method === 'DELETE' && revoke) {

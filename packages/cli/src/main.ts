@@ -1,10 +1,12 @@
 import { CatalogError } from '@shadow-ai/catalog';
 import { ConfigError } from '@shadow-ai/core';
+import { ChromiumMissingError } from '@shadow-ai/detect';
 import { catalogCommand } from './commands/catalog.command.ts';
 import { classifyCommand } from './commands/classify.command.ts';
 import { exportCommand } from './commands/export.command.ts';
 import { keysCommand } from './commands/keys.command.ts';
 import { parseCommand } from './commands/parse.command.ts';
+import { reportCommand } from './commands/report.command.ts';
 import { scanCommand } from './commands/scan.command.ts';
 import { schemaCommand } from './commands/schema.command.ts';
 import { startCommand } from './commands/start.command.ts';
@@ -19,6 +21,8 @@ Commands:
   parse --format FMT|auto FILE…  log lines → NormalizedEvent NDJSON; rejects on stderr
   classify HOST_OR_URL…          which AI app a destination belongs to (JSON per input)
   scan FILE… [--json]            one-shot report of AI apps, users and findings in log files
+  report --month YYYY-MM --format html|pdf|csv|json [--out FILE]
+                                 the monthly Shadow AI report
   catalog lint | stats [--json]  validate / count the AI app catalog
   keys create|list|revoke        API keys (create --role viewer|analyst|admin)
   export --format FORMAT         enforcement list of blocked apps (squid, rpz, unbound, pac, …)
@@ -32,6 +36,7 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   parse: parseCommand,
   classify: classifyCommand,
   scan: scanCommand,
+  report: reportCommand,
   catalog: catalogCommand,
   keys: keysCommand,
   export: exportCommand,
@@ -60,7 +65,7 @@ export async function main(argv: string[], io: Io = createStreamIo(process.stdou
       io.err(`shadow-ai ${name}: ${(err as Error).message}\nRun "shadow-ai ${name} --help" for usage.\n`);
       return 2;
     }
-    if (err instanceof ConfigError || err instanceof CatalogError) {
+    if (err instanceof ConfigError || err instanceof CatalogError || err instanceof ChromiumMissingError) {
       io.err(`shadow-ai ${name}: ${err.message}\n`);
       return 1;
     }

@@ -5,6 +5,7 @@ import { createLogger, createMetrics, type Config, type Logger } from '@shadow-a
 import {
   createClassifyStep, createStoreSink, CustomApps, defaultCountryDb, FindingsDetector, IdentityMap, LiveSanctions,
   AgentRegistry, currentExport, Forwarder, openDestIpEnricher, Pseudonymizer, Sanctions, SanctionStore, Suppressions, Triage, type ExportFormat,
+  isReportFormat, ReportScheduler, ReportService, ReportStore,
 } from '@shadow-ai/detect';
 import { startIdentityConsumer, startLogConsumer, startSyslogListener, type LogConsumer, type SyslogListener } from '@shadow-ai/ingest';
 import { createKafka } from '@shadow-ai/kafka';
@@ -106,6 +107,17 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
   await detector.evaluateAll();
   detector.start(config.DETECT_INTERVAL_MS);
 
+  const reports = new ReportService({
+    client: store.client,
+    catalog: () => catalog.current,
+    sanctions,
+    chromiumPath: config.CHROMIUM_PATH,
+    store: new ReportStore(store.client),
+  });
+  const reportScheduler = config.REPORT_ENABLED
+    ? new ReportScheduler({ service: reports, formats: config.REPORT_FORMATS, day: config.REPORT_SCHEDULE_DAY, log })
+    : null;
+
   // Sanctions that expire revert to the decision before them: record it and re-derive findings.
   let expiryCheckedAt = Date.now();
   const expiryTimer = setInterval(() => {
@@ -169,6 +181,7 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
       },
       sink,
       metrics,
+      reports,
       config,
       readiness: async () => {
         const checks: Record<string, string> = {};
@@ -186,7 +199,13 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
           audit,
           exportList: (format, list, proxy) =>
             currentExport(format as ExportFormat, list, { catalog: catalog.current, sanctions, customApps }, proxy),
+          report: (month, format) => {
+            if (!isReportFormat(format)) throw new Error(`unknown report format ${format}`);
+            return reports.render(month, format);
+          },
         }) : null;
+  // The first check waits a little so a starting service (and its tests) is not busy printing PDFs.
+  reportScheduler?.start(config.REPORT_CHECK_INTERVAL_MS, Math.min(config.REPORT_CHECK_INTERVAL_MS, 300_000));
   const needsKey = keys.size === 0 && !config.SHADOW_AI_ADMIN_TOKEN && !config.OIDC_ISSUER;
   log.info(
     { url: address, store: store.kind, kafka: consumer ? 'on' : 'off', apps: catalog.current.apps.length, catalog: catalog.current.version },
@@ -205,6 +224,7 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
       stopping ??= (async () => {
         await server.close();
         adminSocket?.close();
+        await reportScheduler?.stop();
         clearInterval(expiryTimer);
         await syslog?.stop();
         await consumer?.stop();

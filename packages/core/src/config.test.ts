@@ -34,4 +34,13 @@ describe('loadConfig', () => {
       expect((e as Error).message).toMatch(/KAFKA_TOPICS: expected topic:format, got "nocolon"/);
     }
   });
+
+  it('reads the monthly report settings, with defaults, and refuses unknown formats and days past the 28th', () => {
+    const d = loadConfig({});
+    expect([d.REPORT_ENABLED, d.REPORT_SCHEDULE_DAY, d.REPORT_FORMATS, d.CHROMIUM_PATH]).toEqual([true, 1, ['html', 'pdf', 'json'], '/usr/bin/chromium']);
+    const c = loadConfig({ REPORT_ENABLED: 'false', REPORT_SCHEDULE_DAY: '5', REPORT_FORMATS: 'csv, json,csv' });
+    expect([c.REPORT_ENABLED, c.REPORT_SCHEDULE_DAY, c.REPORT_FORMATS]).toEqual([false, 5, ['csv', 'json']]);
+    expect(() => loadConfig({ REPORT_FORMATS: 'html,docx' })).toThrow(/REPORT_FORMATS: unknown report format "docx"/);
+    expect(() => loadConfig({ REPORT_SCHEDULE_DAY: '31' })).toThrow(/REPORT_SCHEDULE_DAY/);
+  });
 });

@@ -167,6 +167,29 @@ export const configSchema = z.object({
   /** Daily aggregates (usage, activity, signals) are kept this long; 0 keeps them forever. */
   RETENTION_AGGREGATES_DAYS: z.coerce.number().int().min(0).max(36500).default(1095),
   DETECT_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
+  /** Chromium (or Chrome) executable that prints PDF reports. */
+  CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
+  /** Monthly reports generated and stored by the running service. */
+  REPORT_ENABLED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
+  /** Day of the month (UTC) on or after which last month's reports are generated. */
+  REPORT_SCHEDULE_DAY: z.coerce.number().int().min(1).max(28).default(1),
+  /** Formats generated on schedule, comma-separated: html, pdf, csv, json. */
+  REPORT_FORMATS: z
+    .string()
+    .default('html,pdf,json')
+    .transform((value, ctx) => {
+      const out: ('html' | 'pdf' | 'csv' | 'json')[] = [];
+      for (const f of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+        if (f !== 'html' && f !== 'pdf' && f !== 'csv' && f !== 'json') {
+          ctx.addIssue({ code: 'custom', message: `unknown report format "${f}" (html, pdf, csv, json)` });
+          return z.NEVER;
+        }
+        if (!out.includes(f)) out.push(f);
+      }
+      return out;
+    }),
+  /** How often the service checks whether a scheduled report is due (the first check comes one interval after start, at most 5 minutes). */
+  REPORT_CHECK_INTERVAL_MS: z.coerce.number().int().min(100).default(3600_000),
   /**
    * Test-only fault injection: `exit-after-insert` ends the process right after a Kafka batch is
    * stored and before its offset is committed. Never set it in production.

@@ -85,7 +85,8 @@ export async function forEachParsed(
   maxLineBytes: number,
   onEvent: (e: NormalizedEvent) => void,
   onReject: (file: string, line: number, reason: string) => void,
-  afterChunk: () => Promise<void> = async () => {},
+  /** after each chunk, with its size in bytes (progress) */
+  afterChunk: (bytes: number) => Promise<void> = async () => {},
 ): Promise<FileCounts[]> {
   const counts: FileCounts[] = [];
   for (const input of inputs) {
@@ -97,7 +98,7 @@ export async function forEachParsed(
       for (const r of result.rejects) onReject(input.file, chunk.firstLine + r.line + 1, r.reason);
       c.parsed += result.events.length;
       c.rejected += result.rejects.length;
-      await afterChunk();
+      await afterChunk(chunk.buffer.length);
     }
     c.lines = c.parsed + c.rejected;
     counts.push(c);
@@ -126,7 +127,7 @@ export async function parseCommand(argv: string[], io: Io): Promise<number> {
       rejected++;
       io.err(`${file}:${line}: ${reason}\n`);
     },
-    io.flush,
+    () => io.flush(),
   );
   return rejected > 0 ? 1 : 0;
 }

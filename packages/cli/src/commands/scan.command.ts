@@ -1,8 +1,10 @@
+import { statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { loadCatalog } from '@shadow-ai/catalog';
 import { createClassifyStep, findingId, Sanctions, severityOf, type SanctionStatus } from '@shadow-ai/detect';
 import { riskScore } from '@shadow-ai/catalog';
 import { UsageError, type Io } from '../io.ts';
+import { stderrProgress } from '../progress.ts';
 import { FILE_OPTIONS, FILE_OPTIONS_HELP, forEachParsed, parserOptionsFromArgs, resolveFormats, type FileCounts } from './parse.command.ts';
 
 export const SCAN_HELP = `Usage: shadow-ai scan FILE... [--format FMT|auto] [--sanctions FILE] [--json]
@@ -15,6 +17,7 @@ ${FILE_OPTIONS_HELP}
   --sanctions FILE   sanctions file {"default":"unsanctioned","apps":{"<appId>":"sanctioned|monitored|unsanctioned|blocked"}}
                      (default: $SHADOW_AI_SANCTIONS_FILE; without one every app is unsanctioned)
   --json             one JSON object: {files, apps, users, findings}
+  --quiet            no progress on stderr (a bar on a terminal, plain lines when piped)
   -h, --help         this text
 `;
 
@@ -55,6 +58,7 @@ export async function scanCommand(argv: string[], io: Io, env: NodeJS.ProcessEnv
       ...FILE_OPTIONS,
       sanctions: { type: 'string' },
       json: { type: 'boolean' },
+      quiet: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -73,6 +77,8 @@ export async function scanCommand(argv: string[], io: Io, env: NodeJS.ProcessEnv
   const perPair = new Map<string, { user: string; appId: string; tally: Tally }>();
   const perUser = new Map<string, { apps: Set<string>; requests: number; bytesOut: number }>();
   let rejectedShown = 0;
+  const totalBytes = inputs.reduce((sum, i) => sum + statSync(i.file).size, 0);
+  const progress = stderrProgress('scan', totalBytes, 'bytes', io.err, values.quiet);
   const files = await forEachParsed(
     inputs,
     64 * 1024,
@@ -99,7 +105,9 @@ export async function scanCommand(argv: string[], io: Io, env: NodeJS.ProcessEnv
       // The table is for people: show the first few rejects; --json reports counts per file.
       if (!values.json && rejectedShown++ < 10) io.err(`${file}:${line}: ${reason}\n`);
     },
+    async (bytes) => progress.add(bytes),
   );
+  progress.finish();
 
   const result: ScanResult = {
     files,

@@ -31,6 +31,9 @@ detector, and Kafka consumers when KAFKA_BROKERS is set. Configuration comes fro
   DETECT_INTERVAL_MS (1000), DETECT_LARGE_UPLOAD_BYTES, DETECT_UPLOAD_BASELINE_FACTOR, DETECT_SPIKE_FACTOR,
   DETECT_SPIKE_MIN_REQUESTS, DETECT_AGENT_USER_PATTERN      finding rule thresholds
   RETENTION_EVENTS_DAYS (180), RETENTION_AGGREGATES_DAYS (1095)   TTLs (0 = keep)
+  REPORT_ENABLED (true), REPORT_SCHEDULE_DAY (1), REPORT_FORMATS (html,pdf,json), REPORT_CHECK_INTERVAL_MS (3600000)
+                                          last month's reports, generated and stored once
+  CHROMIUM_PATH (/usr/bin/chromium)       Chromium that prints PDF reports
   AUTH_MAX_FAILURES_PER_MINUTE (20), LOG_LEVEL (info)
 
 The README's configuration table describes every variable.
