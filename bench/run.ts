@@ -6,6 +6,12 @@
  *   squid/bind parse+classify: events/s through parseLines + the catalog classify step, against the
  *                              raw rate of reading and splitting the same file into lines
  *   catalog lookup:            host lookups/s of the matcher, against a bare Map.get over the same hosts
+ *   formats (BENCH_ONLY=formats): parse and parse+classify per log format, against read+split
+ *   kafka (BENCH_ONLY=kafka):  end to end through a real broker into the store, against the broker's
+ *                              produce rate; consumer lag; service peak RSS
+ *   api (BENCH_ONLY=api):      p50/p99 of /v1/apps, /v1/findings and a user drill-down on a store of
+ *                              BENCH_API_EVENTS (50M) generated events, against /healthz; storage per
+ *                              million events (bench/api-latency.ts; BENCH_API_DIR keeps the store)
  */
 import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +21,7 @@ import { createClassifyStep } from '@shadow-ai/detect';
 import { createParser, parseLines, readLineChunks } from '@shadow-ai/ingest';
 import { benchFormats, parseClassifyFile } from './formats.ts';
 import { benchKafkaE2e } from './kafka-e2e.ts';
+import { benchApiLatency } from './api-latency.ts';
 
 const LINES = Number(process.env.BENCH_LINES ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -114,6 +121,12 @@ try {
   if (!only || only === 'kafka') {
     const e2eLines = Number(process.env.BENCH_E2E_LINES ?? 200_000);
     for (const line of await benchKafkaE2e({ lines: e2eLines, linesPerMessage: 100, hosts: hostAt })) emit(line);
+  }
+
+  // API latency on a store of BENCH_API_EVENTS generated events (50 million unless told otherwise).
+  if (!only || only === 'api') {
+    const events = Number(process.env.BENCH_API_EVENTS ?? 50_000_000);
+    for (const line of await benchApiLatency({ events, requests: Number(process.env.BENCH_API_REQUESTS ?? 200) })) emit(line);
   }
 
   const hosts = Array.from({ length: 1_000_000 }, (_, i) => hostAt(i * 7 + (i >> 3)));

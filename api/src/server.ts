@@ -18,6 +18,8 @@ import { ingestRouter } from './routes/ingest.router.ts';
 import { opsRouter } from './routes/ops.router.ts';
 import { usageRouter } from './routes/usage.router.ts';
 import { reportsRouter } from './routes/reports.router.ts';
+import { overviewRouter } from './routes/overview.router.ts';
+import { consoleRouter } from './routes/console.router.ts';
 
 export const API_VERSION = '0.1.0';
 
@@ -80,6 +82,8 @@ export async function buildServer(deps: ApiDeps, log: Logger): Promise<FastifyIn
   await app.register(opsRouter(deps));
   await app.register(findingsRouter(deps));
   await app.register(usageRouter(deps));
+  await app.register(overviewRouter(deps));
+  await app.register(consoleRouter());
   await app.register(ingestRouter(deps));
   await app.register(catalogRouter(deps));
   await app.register(identityRouter(deps));

@@ -105,6 +105,7 @@ export const findingsRouter =
             type: z.enum(FINDING_TYPES).optional(),
             app: z.string().min(1).max(64).optional(),
             user: z.string().min(1).max(256).optional(),
+            minSeverity: z.coerce.number().int().min(0).max(100).optional().describe('severity at least'),
             since: isoTime.optional().describe('only findings with activity at or after this time'),
             until: isoTime.optional().describe('only findings with activity before this time'),
             sort: z.enum(['last_seen', 'severity']).default('last_seen'),
@@ -129,6 +130,7 @@ export const findingsRouter =
         if (q.type) filter('type = {type:String}', 'type', q.type);
         if (q.app) filter('app_id = {app:String}', 'app', q.app);
         if (q.user) filter('user = {user:String}', 'user', q.user);
+        if (q.minSeverity !== undefined) filter('severity >= {min_sev:UInt8}', 'min_sev', q.minSeverity);
         if (q.since) filter("last_seen >= {since:DateTime64(3, 'UTC')}", 'since', q.since);
         if (q.until) filter("first_seen < {until:DateTime64(3, 'UTC')}", 'until', q.until);
         let order: string;
@@ -212,6 +214,50 @@ export const findingsRouter =
         }
         const rows = await queryRows<FindingDbRow>(deps.client, `SELECT ${COLUMNS} FROM (${FINDINGS_VIEW}) WHERE id = {id:String}`, { id: req.params.id });
         return { ...toFinding(rows[0]!), history: await deps.triage.history(req.params.id) };
+      },
+    );
+
+    app.post(
+      '/v1/findings/bulk',
+      {
+        config: { access: 'analyst' },
+        schema: {
+          summary: 'Triage many findings at once: each goes through the same workflow check as PATCH; the result says per finding',
+          tags: ['findings'],
+          body: z.strictObject({
+            ids: z.array(z.string().regex(/^[0-9a-f]{24}$/, 'a finding id')).min(1).max(500),
+            status: z.enum(FINDING_STATUSES),
+            assignee: z.string().min(1).max(256).nullable().optional(),
+            note: z.string().max(4000).optional(),
+            reason: z.string().min(1).max(1000).optional().describe('required to resolve or suppress'),
+          }),
+          response: {
+            200: z.object({
+              updated: z.number(),
+              results: z.array(
+                z.object({ id: z.string(), ok: z.boolean(), status: z.enum(FINDING_STATUSES).nullable(), error: z.string().nullable(), message: z.string().nullable() }),
+              ),
+            }),
+            400: errorSchema,
+          },
+        },
+      },
+      async (req) => {
+        const actor = req.principal?.actor ?? 'unknown';
+        const { ids, ...change } = req.body;
+        const results: { id: string; ok: boolean; status: (typeof FINDING_STATUSES)[number] | null; error: string | null; message: string | null }[] = [];
+        // One at a time: each change reads the finding's current state, so a duplicate id in the list sees the first change.
+        for (const id of ids) {
+          try {
+            const { before, after } = await deps.triage.change(id, change, actor);
+            await deps.audit.record({ actor, action: 'finding.update', target: id, before, after: { ...after, note: change.note ?? null } });
+            results.push({ id, ok: true, status: after.status, error: null, message: null });
+          } catch (e) {
+            if (!(e instanceof TriageError)) throw e;
+            results.push({ id, ok: false, status: null, error: e.code, message: e.message });
+          }
+        }
+        return { updated: results.filter((r) => r.ok).length, results };
       },
     );
 
