@@ -158,6 +158,9 @@ describe('docker-compose.yml', () => {
         return new URL(parsed.CLICKHOUSE_URL!).hostname;
       });
       expect(urls).toEqual(['ch-s1r1', 'ch-s2r1']);
+      // Exactly one of them delivers the forwarding outbox and writes scheduled reports.
+      const flags = ['consumer-1', 'consumer-2'].map((c) => loadConfig(services[c]!.environment!)).map((c) => [c.FORWARD_ENABLED, c.REPORT_ENABLED]);
+      expect(flags).toEqual([[true, true], [false, false]]);
       expect(Object.keys(services['consumer-2']!.depends_on!)).toContain('consumer-1');
     });
   });

@@ -26,7 +26,8 @@ export class Forwarder {
   private outbox: Outbox | null = null;
   private destinations: DestinationConfig[] = [];
 
-  constructor(private readonly deps: { client: ClickHouseClient; log: Logger }) {}
+  /** `deliver: false`: enqueue only; another process on the same store runs the delivery workers. */
+  constructor(private readonly deps: { client: ClickHouseClient; log: Logger; deliver?: boolean }) {}
 
   list(): DestinationConfig[] {
     return this.destinations;
@@ -127,7 +128,7 @@ export class Forwarder {
         await one.enqueue(missing);
       }
     }
-    this.outbox.start();
+    if (this.deps.deliver !== false) this.outbox.start();
   }
 
   private async write(id: string, config: string, deleted: 0 | 1, actor: string): Promise<void> {

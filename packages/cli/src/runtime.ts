@@ -1,6 +1,6 @@
 import { ApiKeys, AuditLog, buildServer, createOidcVerifier } from '@shadow-ai/api';
 import { loadCatalog } from '@shadow-ai/catalog';
-import { applyRetention, createStore, migrate, type Store } from '@shadow-ai/clickhouse';
+import { applyRetention, createStore, migrate, pollTableChanges, tableChangeMarker, type Store } from '@shadow-ai/clickhouse';
 import { createLogger, createMetrics, type Config, type Logger } from '@shadow-ai/core';
 import {
   createClassifyStep, createStoreSink, CustomApps, defaultCountryDb, FindingsDetector, IdentityMap, LiveSanctions,
@@ -67,7 +67,7 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
   const triage = new Triage(store.client);
   const suppressions = new Suppressions({ client: store.client, triage });
   await suppressions.load();
-  const forwarder = new Forwarder({ client: store.client, log });
+  const forwarder = new Forwarder({ client: store.client, log, deliver: config.FORWARD_ENABLED });
   await forwarder.start();
   forwarderRef = forwarder;
   const agents = new AgentRegistry(store.client);
@@ -106,6 +106,35 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
   });
   await detector.evaluateAll();
   detector.start(config.DETECT_INTERVAL_MS);
+
+  // Decisions written through another process's API (several processes may share one store) reach
+  // this one within STATE_REFRESH_MS: each table's change marker is watched and its holder reloaded.
+  const shared: { tables: string[]; reload: () => Promise<void> }[] = [
+    { tables: ['sanctions', 'group_members'], reload: () => sanctionStore.load() },
+    { tables: ['agents'], reload: () => agents.load() },
+    { tables: ['suppression_rules'], reload: () => suppressions.load() },
+    { tables: ['destinations'], reload: () => forwarder.start() },
+  ];
+  const stopSharedPolls: (() => void)[] = [];
+  for (const s of shared) {
+    for (const table of s.tables) {
+      let marker = await tableChangeMarker(store.client, table);
+      stopSharedPolls.push(
+        pollTableChanges({
+          client: store.client,
+          table,
+          intervalMs: config.STATE_REFRESH_MS,
+          current: () => marker,
+          reload: async () => {
+            marker = await tableChangeMarker(store.client, table);
+            await s.reload();
+            log.info({ table }, 'shared state reloaded');
+          },
+          log,
+        }),
+      );
+    }
+  }
 
   const reports = new ReportService({
     client: store.client,
@@ -226,6 +255,7 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
         adminSocket?.close();
         await reportScheduler?.stop();
         clearInterval(expiryTimer);
+        for (const stop of stopSharedPolls) stop();
         await syslog?.stop();
         await consumer?.stop();
         await identityConsumer?.stop();

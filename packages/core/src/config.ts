@@ -167,6 +167,16 @@ export const configSchema = z.object({
   /** Daily aggregates (usage, activity, signals) are kept this long; 0 keeps them forever. */
   RETENTION_AGGREGATES_DAYS: z.coerce.number().int().min(0).max(36500).default(1095),
   DETECT_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
+  /**
+   * How often decisions other processes may have written (sanctions, groups, agents, suppression rules,
+   * destinations) are checked for changes and reloaded: several processes can share one store.
+   */
+  STATE_REFRESH_MS: z.coerce.number().int().min(100).default(10_000),
+  /**
+   * Whether this process delivers the forwarding outbox. Every process enqueues; with several processes
+   * on one store, let one deliver (the others set false), or receivers see each message more than once.
+   */
+  FORWARD_ENABLED: z.enum(['true', 'false']).default('true').transform((v) => v === 'true'),
   /** Chromium (or Chrome) executable that prints PDF reports. */
   CHROMIUM_PATH: z.string().default('/usr/bin/chromium'),
   /** Monthly reports generated and stored by the running service. */
