@@ -12,6 +12,7 @@ detector, and Kafka consumers when KAFKA_BROKERS is set. Configuration comes fro
   SHADOW_AI_DATA_DIR (./data)             embedded store data (one process per directory)
   CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE
                                           use a ClickHouse server instead of the embedded store
+  CLICKHOUSE_CLUSTER                      cluster name: Replicated + Distributed schema, ON CLUSTER DDL
   KAFKA_BROKERS                           host:port,... ; enables the Kafka consumers
   KAFKA_TOPICS (proxy-logs:squid,dns-logs:bind)   topic:format pairs
   KAFKA_GROUP_ID (shadow-ai-ingest), KAFKA_DLQ_SUFFIX (.dlq)
@@ -34,6 +35,8 @@ detector, and Kafka consumers when KAFKA_BROKERS is set. Configuration comes fro
   REPORT_ENABLED (true), REPORT_SCHEDULE_DAY (1), REPORT_FORMATS (html,pdf,json), REPORT_CHECK_INTERVAL_MS (3600000)
                                           last month's reports, generated and stored once
   CHROMIUM_PATH (/usr/bin/chromium)       Chromium that prints PDF reports
+  STATE_REFRESH_MS (10000)                reload decisions other processes on the same store wrote
+  FORWARD_ENABLED (true)                  deliver the SIEM outbox from this process (one per store)
   AUTH_MAX_FAILURES_PER_MINUTE (20), LOG_LEVEL (info)
 
 The README's configuration table describes every variable.
