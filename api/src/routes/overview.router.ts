@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { riskScore } from '@shadow-ai/catalog';
 import { queryRows } from '@shadow-ai/clickhouse';
-import { FINDING_STATUSES, FINDINGS_VIEW, SANCTION_STATUSES } from '@shadow-ai/detect';
+import { appUsageSql, dailyUsageSql, dailyUsersSql, FINDING_STATUSES, FINDINGS_VIEW, SANCTION_STATUSES, topUsersSql, usageTotalsSql } from '@shadow-ai/detect';
 import type { ApiDeps } from '../deps.ts';
 import { ROLES } from '../auth/roles.ts';
 import { decodeCursor, encodeCursor } from '../cursor.ts';
@@ -53,6 +53,12 @@ function windowStart(days: number, now = new Date()): string {
   const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()) - (days - 1) * 86_400_000);
   return d.toISOString().slice(0, 10);
 }
+
+/** The `since` bound of the shared usage queries (they compare its day) for a window's first day. */
+const sinceParam = (day: string) => `${day} 00:00:00.000`;
+
+/** More apps than any catalog holds: the overview and its split by sanction need every app in the window. */
+const ALL_APPS = 100_000;
 
 /** The console's landing aggregates, the app inventory with risk, and who the caller is. */
 export const overviewRouter =
@@ -127,33 +133,18 @@ export const overviewRouter =
       },
       async (req) => {
         const days = req.query.days;
-        const params = { since: windowStart(days) };
-        // TRICKY: the day label is aliased `day_str`, not `day`: ClickHouse would resolve `day` in WHERE to the alias.
+        const since = windowStart(days);
+        // The same SQL as GET /v1/apps and the Grafana panels (detect/src/queries), bound to this window.
+        const params = { since: sinceParam(since) };
         const [perApp, perDayApp, perDayUsers, users, topUsers, findings] = await Promise.all([
-          queryRows<AppRow>(
-            deps.client,
-            `SELECT app_id, uniqExactIf(user, user != '') AS users, sum(requests) AS requests, sum(blocked) AS blocked,
-                    sum(bytes_out) AS bytes_out, sum(bytes_in) AS bytes_in, min(first_seen) AS first_seen, max(last_seen) AS last_seen
-             FROM usage_daily WHERE day >= {since:Date} GROUP BY app_id ORDER BY requests DESC, app_id`,
-            params,
-          ),
-          queryRows<{ day_str: string; app_id: string; requests: number | string }>(
-            deps.client,
-            `SELECT toString(day) AS day_str, app_id, sum(requests) AS requests FROM usage_daily WHERE day >= {since:Date}
-             GROUP BY day, app_id ORDER BY day`,
-            params,
-          ),
-          queryRows<{ day_str: string; users: number | string }>(
-            deps.client,
-            `SELECT toString(day) AS day_str, uniqExactIf(user, user != '') AS users FROM usage_daily WHERE day >= {since:Date} GROUP BY day ORDER BY day`,
-            params,
-          ),
-          queryRows<{ users: number | string }>(deps.client, `SELECT uniqExactIf(user, user != '') AS users FROM usage_daily WHERE day >= {since:Date}`, params),
+          queryRows<AppRow>(deps.client, appUsageSql({ since: true }), { ...params, limit: ALL_APPS }),
+          queryRows<{ day: string; app_id: string; requests: number | string }>(deps.client, dailyUsageSql({ since: true }), params),
+          queryRows<{ day: string; users: number | string }>(deps.client, dailyUsersSql({ since: true }), params),
+          queryRows<{ users: number | string }>(deps.client, usageTotalsSql({ since: true }), params),
           queryRows<{ user: string; requests: number | string; apps: number | string; bytes_out: number | string }>(
             deps.client,
-            `SELECT user, sum(requests) AS requests, uniqExact(app_id) AS apps, sum(bytes_out) AS bytes_out
-             FROM usage_daily WHERE day >= {since:Date} AND user != '' GROUP BY user ORDER BY requests DESC, user LIMIT 10`,
-            params,
+            topUsersSql({ since: true }),
+            { ...params, limit: 10 },
           ),
           queryRows<{ status: (typeof FINDING_STATUSES)[number]; n: number | string; high: number | string }>(
             deps.client,
@@ -167,12 +158,12 @@ export const overviewRouter =
         const requests = perApp.reduce((n, r) => n + Number(r.requests), 0);
         const unsanctionedRequests = perApp.reduce((n, r) => n + (unsanctioned(r.app_id) ? Number(r.requests) : 0), 0);
         const daily = new Map<string, { day: string; requests: number; unsanctionedRequests: number; users: number }>();
-        for (const r of perDayUsers) daily.set(r.day_str, { day: r.day_str, requests: 0, unsanctionedRequests: 0, users: Number(r.users) });
+        for (const r of perDayUsers) daily.set(r.day, { day: r.day, requests: 0, unsanctionedRequests: 0, users: Number(r.users) });
         for (const r of perDayApp) {
-          const d = daily.get(r.day_str) ?? { day: r.day_str, requests: 0, unsanctionedRequests: 0, users: 0 };
+          const d = daily.get(r.day) ?? { day: r.day, requests: 0, unsanctionedRequests: 0, users: 0 };
           d.requests += Number(r.requests);
           if (unsanctioned(r.app_id)) d.unsanctionedRequests += Number(r.requests);
-          daily.set(r.day_str, d);
+          daily.set(r.day, d);
         }
         const byStatus = Object.fromEntries(FINDING_STATUSES.map((s) => [s, 0])) as Record<(typeof FINDING_STATUSES)[number], number>;
         let highSeverityOpen = 0;
@@ -181,7 +172,7 @@ export const overviewRouter =
           if (f.status === 'open') highSeverityOpen = Number(f.high);
         }
         return {
-          since: params.since,
+          since,
           days,
           apps: perApp.length,
           unsanctionedApps: perApp.filter((r) => unsanctioned(r.app_id)).length,
@@ -216,28 +207,15 @@ export const overviewRouter =
       },
       async (req) => {
         const q = req.query;
-        const where = ['day >= {since:Date}'];
-        const params: Record<string, unknown> = { since: windowStart(q.days), limit: q.limit + 1 };
+        const params: Record<string, unknown> = { since: sinceParam(windowStart(q.days)), limit: q.limit + 1 };
         if (q.sanction) {
-          const ids = deps.catalog.current.apps.map((a) => a.id).filter((id) => deps.sanctions.statusOf(id) === q.sanction);
-          where.push('app_id IN {ids:Array(String)}');
-          params.ids = ids;
+          params.sanctioned = deps.catalog.current.apps.map((a) => a.id).filter((id) => deps.sanctions.statusOf(id) === q.sanction);
         }
-        const having: string[] = [];
         if (q.cursor) {
           const [requests, appId] = decodeCursor(q.cursor, ['number', 'string']);
-          having.push('(requests, app_id) < ({c_req:UInt64}, {c_app:String})');
           Object.assign(params, { c_req: requests, c_app: appId });
         }
-        const rows = await queryRows<AppRow>(
-          deps.client,
-          `SELECT app_id, uniqExactIf(user, user != '') AS users, sum(requests) AS requests, sum(blocked) AS blocked,
-                  sum(bytes_out) AS bytes_out, sum(bytes_in) AS bytes_in, min(first_seen) AS first_seen, max(last_seen) AS last_seen
-           FROM usage_daily WHERE ${where.join(' AND ')}
-           GROUP BY app_id ${having.length ? `HAVING ${having.join(' AND ')}` : ''}
-           ORDER BY requests DESC, app_id DESC LIMIT {limit:UInt32}`,
-          params,
-        );
+        const rows = await queryRows<AppRow>(deps.client, appUsageSql({ since: true, appIds: Boolean(q.sanction), cursor: Boolean(q.cursor) }), params);
         const page = rows.slice(0, q.limit);
         const last = page[page.length - 1];
         return {

@@ -69,6 +69,13 @@ FROM usage_daily ${whereClause(usageConditions(f))}
 GROUP BY day, app_id ORDER BY day, app_id`;
 }
 
+/** Distinct users per day. `day` is a Date ('YYYY-MM-DD' in JSON). */
+export function dailyUsersSql(f: UsageFilter): string {
+  return `SELECT day, uniqExact(user) AS users
+FROM usage_daily ${whereClause(usageConditions(f))}
+GROUP BY day ORDER BY day`;
+}
+
 /** Headline numbers: requests, distinct users and apps, bytes uploaded. */
 export function usageTotalsSql(f: UsageFilter): string {
   return `SELECT sum(requests) AS requests, uniqExact(user) AS users, uniqExact(app_id) AS apps,

@@ -1,3 +1,4 @@
+import { writeSync } from 'node:fs';
 import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Config, LineParser, Logger, Metrics } from '@shadow-ai/core';
 import { ensureTopics } from '@shadow-ai/kafka';
@@ -166,7 +167,8 @@ export async function startLogConsumer(deps: LogConsumerDeps): Promise<LogConsum
       if (events.length > 0) {
         await storeWithRetry(events, payload);
         if (config.SHADOW_AI_FAILPOINT === 'exit-after-insert') {
-          log.warn({ src }, 'failpoint exit-after-insert: exiting before the offset commit');
+          // TRICKY: written synchronously; the logger's buffered write would die with the process.
+          writeSync(2, `failpoint exit-after-insert: ${src} stored, exiting before the offset commit\n`);
           process.kill(process.pid, 'SIGKILL');
         }
         const top = events[events.length - 1]!.offset;
