@@ -15,7 +15,8 @@ import { createStore, migrate, queryRows } from '@shadow-ai/clickhouse';
 import { loadConfig, createLogger } from '@shadow-ai/core';
 import { startService, tempDir, removeDir, TEST_ADMIN_TOKEN, type Service } from '../test/support/service.ts';
 
-const USERS = 5_000;
+// The shape of the organisation: API cost follows the daily aggregates (users × apps × days), not events.
+const USERS = Number(process.env.BENCH_API_USERS ?? 5_000);
 const DAYS = 30;
 const APPS_PER_USER = 6;
 
@@ -26,6 +27,7 @@ async function generate(dataDir: string, events: number): Promise<{ seconds: num
     await migrate(store, createLogger({ level: 'warn' }));
     const [have] = await queryRows<{ n: number }>(store.client, "SELECT count() AS n FROM events WHERE src = 'bench:generated'");
     if (Number(have?.n ?? 0) === events) return { seconds: 0, existing: true };
+    // A reused store was made with its own user count; one generation per directory.
     if (Number(have?.n ?? 0) > 0) throw new Error(`${dataDir} holds ${have!.n} generated events, not ${events}: use another BENCH_API_DIR`);
     // Real catalog apps and hosts, each user on a handful of them, traffic skewed towards the first.
     const apps = loadCatalog().apps.filter((a) => a.domains.some((d) => d.match === 'exact')).slice(0, 120);
