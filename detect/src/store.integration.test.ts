@@ -10,6 +10,7 @@ import { createClassifyStep } from './classify.step.ts';
 import { createStoreSink } from './events.sink.ts';
 import { findingId, FindingsDetector } from './findings.detector.ts';
 import { Sanctions } from './sanctions.ts';
+import { appUsageSql } from './queries/usage.queries.ts';
 
 const catalog = new Catalog(
   ['alpha', 'beta'].map((id) =>
@@ -97,6 +98,17 @@ describe('store: migrations, idempotent ingest positions and findings (embedded 
       { day: '2026-11-02', user: 'ann', app_id: 'alpha', requests: 1, bytes_out: 50 },
       { day: '2026-11-02', user: 'ben', app_id: 'beta', requests: 1, bytes_out: 10 },
     ]);
+  });
+
+  it("answers GET /v1/apps's totals from the per-app projection and its users from the base rows", async () => {
+    const params = { since: '2026-11-01 00:00:00.000', limit: 10 };
+    const apps = await queryRows<{ app_id: string; users: number; requests: number; bytes_out: number }>(store.client, appUsageSql({ since: true }), params);
+    expect(apps.map((a) => [a.app_id, Number(a.users), Number(a.requests), Number(a.bytes_out)])).toEqual([
+      ['alpha', 1, 2, 150],
+      ['beta', 1, 1, 10],
+    ]);
+    const plan = (await queryRows<{ explain: string }>(store.client, `EXPLAIN ${appUsageSql({ since: true })}`, params)).map((r) => r.explain).join('\n');
+    expect(plan).toMatch(/ReadFromMergeTree \(by_app_day\)/);
   });
 
   it('derives findings idempotently: re-evaluating unchanged data writes nothing and keeps triage status', async () => {

@@ -93,7 +93,7 @@ describe('toGrafanaSql', () => {
   });
 
   it('fixes parameters a panel gives as constants and refuses to leave one unbound', () => {
-    expect(toGrafanaSql(appUsageSql({}), { limit: 10 })).toMatch(/LIMIT 10$/);
+    expect(toGrafanaSql(appUsageSql({}), { limit: 10 })).toMatch(/LIMIT 10\n/);
     expect(() => toGrafanaSql(appUsageSql({}))).toThrow(UnboundParameterError);
     expect(() => toGrafanaSql(appUsageSql({ cursor: true }), { limit: 1 })).toThrow(/c_req/);
   });
