@@ -125,3 +125,24 @@ describe('Matcher host patterns', () => {
     expect(() => app('bad', [{ host: 'plain.example.com', match: 'pattern' }])).toThrow();
   });
 });
+
+describe('Matcher host memo', () => {
+  const apps = [
+    app('chat', [{ host: 'chat.example', match: 'suffix' }], [
+      { host: 'chat.example', method: 'POST', path: '^/backend-api/conversation', activity: 'chat' },
+    ]),
+    app('api', [{ host: 'api.vendor.example', match: 'exact' }]),
+  ];
+
+  it('answers as an unmemoised matcher does, for hosts seen again after many others', () => {
+    const memoised = new Matcher(apps);
+    const hosts = Array.from({ length: 6000 }, (_, i) => (i % 3 === 0 ? `h${i}.chat.example` : `h${i}.other.example`));
+    const requests = [...hosts, ...hosts.slice(0, 50), ...hosts.reverse(), 'API.Vendor.Example.', '10.0.0.1', '']
+      .flatMap((host) => [
+        { host, kind: 'proxy' },
+        { host, kind: 'dns' },
+        { host, url: 'https://x/backend-api/conversation', method: 'post', kind: 'proxy' },
+      ]);
+    for (const req of requests) expect(memoised.match(req), req.host).toEqual(new Matcher(apps).match(req));
+  });
+});

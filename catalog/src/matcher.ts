@@ -34,6 +34,21 @@ interface HostEntry {
   domain: string;
 }
 
+type HostLookup = { entry: HostEntry; matchedBy: 'exact' | 'pattern' | 'suffix' };
+
+/** What a logged host resolves to: everything in `match` that depends on the host alone. */
+interface ResolvedHost {
+  /** normalised; null for an empty host or an IP literal (only the ASN can match those) */
+  host: string | null;
+  found: HostLookup | null;
+  signatures: CompiledSignature[] | undefined;
+}
+
+const NO_HOST: ResolvedHost = Object.freeze({ host: null, found: null, signatures: undefined });
+
+/** Hosts per memo generation: two generations of host names are well under a MiB. */
+const HOST_MEMO_GENERATION = 2048;
+
 /**
  * Host → app lookup, compiled once from the catalog. Order of precedence: an exact host, then a host
  * pattern (`bedrock-runtime.*.amazonaws.com`), then the longest listed suffix (walking up the labels). The catalog never lists a public suffix
@@ -48,6 +63,13 @@ export class Matcher {
   private readonly patterns = new Map<string, { re: RegExp; entry: HostEntry }[]>();
   private readonly signatures = new Map<string, CompiledSignature[]>();
   private readonly asns = new Map<number, CatalogApp>();
+  /**
+   * Logged host → ResolvedHost, in two generations: a hit in the old one is promoted, and when the young one is
+   * full it becomes the old one. Least-recently-used hosts fall out without a reorder on every hit. The memo
+   * lives in the Matcher, which is built per Catalog, so a catalog swap (custom apps) starts from an empty one.
+   */
+  private youngHosts = new Map<string, ResolvedHost>();
+  private oldHosts = new Map<string, ResolvedHost>();
 
   constructor(apps: readonly CatalogApp[]) {
     for (const app of apps) {
@@ -76,7 +98,7 @@ export class Matcher {
   }
 
   /** Host-only lookup; `host` must already be normalised (see normalizeHost). */
-  lookupHost(host: string): { entry: HostEntry; matchedBy: 'exact' | 'pattern' | 'suffix' } | null {
+  lookupHost(host: string): HostLookup | null {
     const exact = this.exact.get(host);
     if (exact) return { entry: exact, matchedBy: 'exact' };
     if (this.patterns.size > 0) {
@@ -97,16 +119,15 @@ export class Matcher {
   }
 
   match(req: MatchRequest): CatalogMatch | null {
-    const host = req.host ? normalizeHost(req.host) : null;
-    if (!host || isIpLiteral(host)) {
+    const resolved = req.host ? this.resolveHost(req.host) : NO_HOST;
+    if (resolved.host === null) {
       const app = req.destAsn ? this.asns.get(req.destAsn) : undefined;
       return app ? { app, activity: req.kind === 'dns' ? 'dns' : 'access', matchedBy: 'asn', domain: `AS${req.destAsn}` } : null;
     }
-    const found = this.lookupHost(host);
+    const found = resolved.found;
     if (!found) return null;
     const plain: Activity = req.kind === 'dns' ? 'dns' : 'access';
-    // Signatures for this very host, else those written for the domain entry (suffix or pattern) that matched.
-    const sigs = this.signatures.get(host) ?? (found.entry.domain !== host ? this.signatures.get(found.entry.domain) : undefined);
+    const sigs = resolved.signatures;
     if (sigs && req.url) {
       const path = pathOf(req.url);
       if (path !== null) {
@@ -121,6 +142,40 @@ export class Matcher {
     }
     return { app: found.entry.app, activity: plain, matchedBy: found.matchedBy, domain: found.entry.domain };
   }
+
+  /** Memoised: a log names the same few hosts over and over, and the suffix walk allocates per label. */
+  private resolveHost(raw: string): ResolvedHost {
+    let resolved = this.youngHosts.get(raw);
+    if (resolved !== undefined) return resolved;
+    const key = detached(raw);
+    resolved = this.oldHosts.get(key) ?? this.computeHost(key);
+    if (this.youngHosts.size >= HOST_MEMO_GENERATION) {
+      this.oldHosts = this.youngHosts;
+      this.youngHosts = new Map();
+    }
+    this.youngHosts.set(key, resolved);
+    return resolved;
+  }
+
+  private computeHost(raw: string): ResolvedHost {
+    const host = normalizeHost(raw);
+    if (!host || isIpLiteral(host)) return NO_HOST;
+    const found = this.lookupHost(host);
+    // Signatures for this very host, else those written for the domain entry (suffix or pattern) that matched.
+    const signatures = found === null
+      ? undefined
+      : this.signatures.get(host) ?? (found.entry.domain !== host ? this.signatures.get(found.entry.domain) : undefined);
+    return { host, found, signatures };
+  }
+}
+
+/**
+ * `s` as a string of its own. TRICKY: a host cut out of a log line is, in V8, a view into the line, and the line
+ * may itself be a view into a whole decoded message (a MiB): kept as a memo key, it would keep that alive. A
+ * concatenation that is then sliced makes V8 copy the chars into a fresh string, so the memo holds only its hosts.
+ */
+function detached(s: string): string {
+  return ` ${s}`.slice(1);
 }
 
 /** The path of an absolute URL or an origin-form request target, without query; null for CONNECT's host:port. */

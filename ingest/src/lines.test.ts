@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { emptyEvent, parsed, rejected, type LineParser } from '@shadow-ai/core';
 import { countLines, parseLines } from './lines.ts';
@@ -32,6 +33,30 @@ describe('parseLines', () => {
     expect(r.rejects[0]!.reason).toBe('line too long: 123 bytes, limit 100');
     expect(r.rejects[0]!.raw.equals(Buffer.from(long))).toBe(true);
     expect(r.events).toHaveLength(1);
+  });
+
+  it('reads long lines as short ones: CRLF, blank lines, a byte order mark, multi-byte characters', () => {
+    const long = (tag: string) => `ok ${tag}${'é-x'.repeat(100)}`;
+    const body = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${long('a')}\r\n\n${long('b')}\nbad ${long('c')}\n`)]);
+    const r = parseLines(body, okParser, ctx, { maxLineBytes: 65536 });
+    expect(r.events.map((e) => [e.line, e.event.host])).toEqual([[0, long('a').slice(3)], [2, long('b').slice(3)]]);
+    expect(r.rejects.map((x) => [x.line, x.raw.toString()])).toEqual([[3, `bad ${long('c')}`]]);
+  });
+
+  it('yields what decoding the whole body and splitting it would, for any UTF-8 body', () => {
+    const line = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: 'grapheme', minLength: 200, maxLength: 600 }))
+      .map((l) => l.replace(/[\r\n]/g, ''));
+    const body = fc.tuple(fc.array(line, { maxLength: 30 }), fc.constantFrom('\n', '\r\n'), fc.boolean(), fc.boolean())
+      .map(([ls, eol, bom, last]) => (bom ? '\ufeff' : '') + ls.map((l, i) => (i % 3 === 0 ? `ok ${l}` : l)).join(eol) + (last ? eol : ''));
+    fc.assert(fc.property(body, (text) => {
+      const expected: [number, string][] = [];
+      text.replace(/^\ufeff/, '').split('\n').forEach((l, i) => {
+        const line = l.endsWith('\r') ? l.slice(0, -1) : l;
+        if (line.startsWith('ok')) expected.push([i, line.slice(3)]);
+      });
+      const r = parseLines(Buffer.from(text), okParser, ctx, { maxLineBytes: 65536 });
+      expect(r.events.map((e) => [e.line, e.event.host])).toEqual(expected);
+    }), { numRuns: 300 });
   });
 
   it('returns nothing for an empty body', () => {

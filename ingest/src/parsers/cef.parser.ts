@@ -14,10 +14,10 @@
  * agent), `tls` when `app` is TLS/SSL, else `flow`. CEF has no HTTP status key: status is null.
  */
 import { emptyEvent, parsed, rejected, type EventKind, type ParseContext, type ParseResult, type ParserFactory } from '@shadow-ai/core';
-import { isIP } from 'node:net';
-import { CONTROL_CHARS_RE, isoTimestamp, parseByteCount, urlTarget } from './fields.util.ts';
+import { CONTROL_CHARS_RE, ipVersion, isoTimestamp, parseByteCount, urlTarget } from './fields.util.ts';
 import { actionFromWord, dnsTypeFromText, hostAndPort, parsePortText, resolveTimeZone, receivedTs } from './common.util.ts';
-import { headerTime, parseDeviceTime, splitCefPairs } from './kv.util.ts';
+import { headerTime, parseDeviceTime, scanCefPairs } from './kv.util.ts';
+import { keySlots } from './vendor.util.ts';
 
 export const CEF_FORMAT = 'cef';
 
@@ -33,53 +33,22 @@ const KEY_ALIASES: ReadonlyMap<string, string> = new Map([
   ['destinationHostName', 'dhost'], ['bytesOut', 'out'], ['bytesIn', 'in'], ['deviceAction', 'act'],
   ['applicationProtocol', 'app'],
 ]);
-/** The extension keys the mapping reads; the first occurrence of a key wins. */
-class Fields {
-  rt: string | undefined = undefined;
-  start: string | undefined = undefined;
-  end: string | undefined = undefined;
-  src: string | undefined = undefined;
-  dst: string | undefined = undefined;
-  dpt: string | undefined = undefined;
-  suser: string | undefined = undefined;
-  duser: string | undefined = undefined;
-  request: string | undefined = undefined;
-  dhost: string | undefined = undefined;
-  requestMethod: string | undefined = undefined;
-  requestClientApplication: string | undefined = undefined;
-  out: string | undefined = undefined;
-  in: string | undefined = undefined;
-  act: string | undefined = undefined;
-  app: string | undefined = undefined;
-  destinationDnsDomain: string | undefined = undefined;
-  qtype: string | undefined = undefined;
+/** The extension keys the mapping reads; the first occurrence of a key (or of an alias of it) wins. */
+const KEYS = [
+  'rt', 'start', 'end', 'src', 'dst', 'dpt', 'suser', 'duser', 'request', 'dhost', 'requestMethod',
+  'requestClientApplication', 'out', 'in', 'act', 'app', 'destinationDnsDomain', 'qtype',
+] as const;
+type Key = (typeof KEYS)[number];
+const SLOTS = keySlots(KEYS, KEY_ALIASES);
+const K = Object.fromEntries(KEYS.map((k, i) => [k, i])) as Record<Key, number>;
+/** The values of one line, by slot; reused, as parsing is synchronous and never re-entered. */
+const VALUES: (string | undefined)[] = new Array<string | undefined>(KEYS.length).fill(undefined);
 
-  take(key: string, v: string): void {
-    switch (key) {
-      case 'rt': this.rt ??= v; break;
-      case 'start': this.start ??= v; break;
-      case 'end': this.end ??= v; break;
-      case 'src': this.src ??= v; break;
-      case 'dst': this.dst ??= v; break;
-      case 'dpt': this.dpt ??= v; break;
-      case 'suser': this.suser ??= v; break;
-      case 'duser': this.duser ??= v; break;
-      case 'request': this.request ??= v; break;
-      case 'dhost': this.dhost ??= v; break;
-      case 'requestMethod': this.requestMethod ??= v; break;
-      case 'requestClientApplication': this.requestClientApplication ??= v; break;
-      case 'out': this.out ??= v; break;
-      case 'in': this.in ??= v; break;
-      case 'act': this.act ??= v; break;
-      case 'app': this.app ??= v; break;
-      case 'destinationDnsDomain': this.destinationDnsDomain ??= v; break;
-      case 'qtype': this.qtype ??= v; break;
-    }
-  }
+/** Quotes dropped; `''` and `-` say nothing, so a later pair with the same key may still fill the slot. */
+function keepValue(raw: string): string | undefined {
+  const value = unquote(raw);
+  return value === '' || value === '-' ? undefined : value;
 }
-
-/** Reused for every line: parsing is synchronous, so one array serves all calls. */
-const PAIRS: string[] = [];
 
 /** Stateless; one closure per source because of the time zone. */
 export const createCefParser: ParserFactory = (opts) => {
@@ -88,6 +57,15 @@ export const createCefParser: ParserFactory = (opts) => {
 };
 
 function parseCef(rawLine: string, ctx: ParseContext, zone: string): ParseResult {
+  try {
+    return readCef(rawLine, ctx, zone);
+  } finally {
+    // The values are views into the line: the reused array must not keep it alive.
+    VALUES.fill(undefined);
+  }
+}
+
+function readCef(rawLine: string, ctx: ParseContext, zone: string): ParseResult {
   const line = rawLine.trim();
   if (line.length === 0) return rejected('empty line');
   if (CONTROL_CHARS_RE.test(line)) return rejected('binary or control characters in line');
@@ -104,18 +82,12 @@ function parseCef(rawLine: string, ctx: ParseContext, zone: string): ParseResult
   }
   if (!VERSION_RE.test(version)) return rejected('bad CEF version');
 
-  if (!splitCefPairs(line.slice(pos), PAIRS)) return rejected('malformed CEF extension: expected key=value pairs');
-  const f = new Fields();
-  for (let k = 0; k < PAIRS.length; k += 2) {
-    const rawKey = PAIRS[k] ?? '';
-    const value = unquote(PAIRS[k + 1] ?? '');
-    if (value === '' || value === '-') continue;
-    f.take(KEY_ALIASES.get(rawKey) ?? rawKey, value);
-  }
+  const f = VALUES;
+  if (!scanCefPairs(line, pos, SLOTS, f, keepValue)) return rejected('malformed CEF extension: expected key=value pairs');
 
   let ms: number | null = null;
   for (const key of TIME_KEYS) {
-    const text = f[key];
+    const text = f[K[key]];
     if (text === undefined) continue;
     const parsedMs = parseDeviceTime(text, zone, ctx.receivedAt);
     if (parsedMs === undefined) return rejected(`bad ${key}: expected epoch ms or MMM dd yyyy HH:mm:ss`);
@@ -126,21 +98,24 @@ function parseCef(rawLine: string, ctx: ParseContext, zone: string): ParseResult
   const ts = ms !== null ? isoTimestamp(ms) : receivedTs(ctx.receivedAt);
   if (ts === undefined) return rejected('no timestamp in the line and receivedAt is not a valid date');
 
-  const src = f.src;
-  if (src !== undefined && isIP(src) === 0) return rejected('bad src: expected an IP address');
-  const dst = f.dst;
-  if (dst !== undefined && isIP(dst) === 0) return rejected('bad dst: expected an IP address');
-  const dpt = f.dpt === undefined ? null : parsePortText(f.dpt);
+  const src = f[K.src];
+  if (src !== undefined && ipVersion(src) === 0) return rejected('bad src: expected an IP address');
+  const dst = f[K.dst];
+  if (dst !== undefined && ipVersion(dst) === 0) return rejected('bad dst: expected an IP address');
+  const dptText = f[K.dpt];
+  const dpt = dptText === undefined ? null : parsePortText(dptText);
   if (dpt === undefined) return rejected('bad dpt: expected a port 1-65535');
-  const out = f.out === undefined ? null : parseByteCount(f.out);
+  const outText = f[K.out];
+  const out = outText === undefined ? null : parseByteCount(outText);
   if (out === undefined) return rejected('bad out: expected a byte count');
-  const bytesIn = f.in === undefined ? null : parseByteCount(f.in);
+  const inText = f[K.in];
+  const bytesIn = inText === undefined ? null : parseByteCount(inText);
   if (bytesIn === undefined) return rejected('bad in: expected a byte count');
 
-  const request = f.request ?? null;
-  const method = f.requestMethod ?? null;
-  const userAgent = f.requestClientApplication ?? null;
-  const app = (f.app ?? '').toLowerCase();
+  const request = f[K.request] ?? null;
+  const method = f[K.requestMethod] ?? null;
+  const userAgent = f[K.requestClientApplication] ?? null;
+  const app = (f[K.app] ?? '').toLowerCase();
   let kind: EventKind = 'flow';
   if (app === 'dns') kind = 'dns';
   else if (request !== null || method !== null || userAgent !== null) kind = 'proxy';
@@ -149,20 +124,22 @@ function parseCef(rawLine: string, ctx: ParseContext, zone: string): ParseResult
   const event = emptyEvent(kind, CEF_FORMAT, ts);
   event.srcIp = src ?? null;
   event.destIp = dst ?? null;
-  event.user = f.suser ?? f.duser ?? null;
+  event.user = f[K.suser] ?? f[K.duser] ?? null;
   event.url = request;
   event.method = method;
   event.userAgent = userAgent;
   event.bytesOut = out;
   event.bytesIn = bytesIn;
-  event.action = f.act === undefined ? null : actionFromWord(f.act);
-  const dhost = f.dhost ?? (kind === 'dns' ? f.destinationDnsDomain : undefined);
+  const act = f[K.act];
+  event.action = act === undefined ? null : actionFromWord(act);
+  const dhost = f[K.dhost] ?? (kind === 'dns' ? f[K.destinationDnsDomain] : undefined);
   const named = dhost === undefined ? undefined : hostAndPort(dhost);
   const target = request === null ? null : urlTarget(request);
   event.host = named?.host ?? target?.host ?? null;
   event.destPort = dpt ?? named?.port ?? target?.port ?? null;
   if (kind === 'dns') {
-    event.dnsType = f.qtype === undefined ? null : (dnsTypeFromText(f.qtype) ?? null);
+    const qtype = f[K.qtype];
+    event.dnsType = qtype === undefined ? null : (dnsTypeFromText(qtype) ?? null);
   }
   return parsed(event);
 }

@@ -19,7 +19,7 @@ import {
 } from '@shadow-ai/core';
 import { CONTROL_CHARS_RE, ipOrNull, isDigits, isoTimestamp, parseByteCount, urlTarget } from './fields.util.ts';
 import {
-  keySlots, parseDateTime, parseEpochAuto, parsePortField, resolveTimeZone, scanColonPairs, textOrNull,
+  keySlots, parseDateTime, parseEpochAuto, parsePortField, resolveTimeZone, scanColonPairSlots, SlotValues, textOrNull,
 } from './vendor.util.ts';
 
 export const CHECKPOINT_FORMAT = 'checkpoint';
@@ -32,10 +32,10 @@ type Key = (typeof KEYS)[number];
 const SLOTS = keySlots(KEYS);
 const K = Object.fromEntries(KEYS.map((k, i) => [k, i])) as Record<Key, number>;
 /** The values of one line, by slot; reused, as parsing is synchronous and never re-entered. */
-const VALUES: (string | undefined)[] = new Array<string | undefined>(KEYS.length).fill(undefined);
+const VALUES = new SlotValues(KEYS.length);
 
-function val(v: readonly (string | undefined)[], slot: number): string | null {
-  return textOrNull(v[slot]);
+function val(v: SlotValues, slot: number): string | null {
+  return textOrNull(v.text(slot));
 }
 
 const ALLOWED: ReadonlySet<string> = new Set(['accept', 'allow']);
@@ -51,6 +51,14 @@ export const createCheckpointParser: ParserFactory = (opts) => {
 };
 
 function parseCheckpoint(rawLine: string, zone: string | undefined): ParseResult {
+  try {
+    return readCheckpoint(rawLine, zone);
+  } finally {
+    VALUES.release();
+  }
+}
+
+function readCheckpoint(rawLine: string, zone: string | undefined): ParseResult {
   const line = rawLine.trim();
   if (line.length === 0) return rejected('empty line');
   if (CONTROL_CHARS_RE.test(line)) return rejected('binary or control characters in line');
@@ -59,10 +67,10 @@ function parseCheckpoint(rawLine: string, zone: string | undefined): ParseResult
   const bareStart = open === -1 ? bareFieldsStart(line) : -1;
   if (open === -1 && bareStart === -1) return rejected('unsupported layout: no [key:"value"; …] block');
   const v = VALUES;
-  v.fill(undefined);
+  v.reset(line);
   const bad = open === -1
-    ? scanColonPairs(line, bareStart, false, SLOTS, v)
-    : scanColonPairs(line, open + 1, true, SLOTS, v);
+    ? scanColonPairSlots(line, bareStart, false, SLOTS, v)
+    : scanColonPairSlots(line, open + 1, true, SLOTS, v);
   if (bad !== undefined) return rejected(bad);
 
   const action = val(v, K.action);

@@ -12,8 +12,7 @@
  * dnsmasq logs no response code per query line, so dnsRcode is null.
  */
 import { emptyEvent, parsed, rejected, skipLine, type ParserFactory } from '@shadow-ai/core';
-import { isIP } from 'node:net';
-import { CONTROL_CHARS_RE, isDigits, isoTimestamp, normalizeHostname } from './fields.util.ts';
+import { CONTROL_CHARS_RE, ipVersion, isDigits, isoTimestamp, normalizeHostname } from './fields.util.ts';
 import { dnsTypeFromText, receivedTs, resolveTimeZone, tokenEnd } from './common.util.ts';
 import { readSyslogHeader, readTag } from './syslog.util.ts';
 
@@ -58,7 +57,7 @@ export const createDnsmasqParser: ParserFactory = (opts) => {
     if (f[t] === '*' || isDigits(f[t] ?? '')) t++;
     const origin = f[t] ?? '';
     const slash = origin.lastIndexOf('/');
-    if (slash > 0 && isDigits(origin.slice(slash + 1)) && isIP(origin.slice(0, slash)) !== 0) t++;
+    if (slash > 0 && isDigits(origin.slice(slash + 1)) && ipVersion(origin.slice(0, slash)) !== 0) t++;
     const verb = f[t] ?? '';
     if (!verb.startsWith('query[')) {
       const what = verb === '' ? 'empty message' : `${verb.length > 30 ? verb.slice(0, 30) : verb} line`;
@@ -71,8 +70,8 @@ export const createDnsmasqParser: ParserFactory = (opts) => {
     if (f[t + 2] !== 'from' || f.length !== t + 4) return rejected('malformed query line: expected query[TYPE] NAME from CLIENT');
     let client = f[t + 3] ?? '';
     const cut = client.search(PORT_SUFFIX_RE);
-    if (cut > 0 && isIP(client) === 0) client = client.slice(0, cut);
-    if (isIP(client) === 0) return rejected('bad client address');
+    if (cut > 0 && ipVersion(client) === 0) client = client.slice(0, cut);
+    if (ipVersion(client) === 0) return rejected('bad client address');
 
     const ts = header.ms !== null ? isoTimestamp(header.ms) : receivedTs(ctx.receivedAt);
     if (ts === undefined) return rejected('no timestamp in the line and receivedAt is not a valid date');

@@ -1,9 +1,36 @@
+import fc from 'fast-check';
+import { isIP } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import {
-  isoTimestamp, normalizeHostname, parseByteCount, parseEpochSeconds, parseHttpStatus, urlTarget, utcMillis,
+  ipVersion, isoTimestamp, normalizeHostname, parseByteCount, parseEpochSeconds, parseHttpStatus, urlTarget, utcMillis,
 } from './fields.util.ts';
 
+describe('ipVersion', () => {
+  it('agrees with net.isIP on addresses, near-addresses and arbitrary text', () => {
+    for (const s of ['10.0.0.1', '0.0.0.0', '255.255.255.255', '256.1.1.1', '01.2.3.4', '1.2.3', '1.2.3.4.5', '1.2.3.4 ',
+      '1..2.3', '1.2.3.04', '1.2.3.0', '::1', '2001:db8::1', 'fe80::1%eth0', '::ffff:10.0.0.1', '', '1.2.3.4:80', 'a.b.c.d']) {
+      expect(ipVersion(s), s).toBe(isIP(s));
+    }
+    const octet = fc.oneof(fc.nat(300).map(String), fc.stringMatching(/^[0-9]{1,4}$/));
+    const dotted = fc.array(octet, { minLength: 1, maxLength: 6 }).map((parts) => parts.join('.'));
+    fc.assert(fc.property(fc.oneof(dotted, fc.ipV4(), fc.ipV6(), fc.string({ maxLength: 20 })), (s) => {
+      expect(ipVersion(s)).toBe(isIP(s));
+    }), { numRuns: 2000 });
+  });
+});
+
 describe('isoTimestamp', () => {
+  it('matches toISOString for times seconds and minutes apart, in any order', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 253402300799999 }), { maxLength: 20 }), fc.nat(600_000),
+      (starts, step) => {
+        for (const start of starts) {
+          for (const ms of [start, start + step, start + 2 * step, start - step]) {
+            if (ms >= 0) expect(isoTimestamp(ms)).toBe(new Date(ms).toISOString());
+          }
+        }
+      }));
+  });
+
   it('matches toISOString across second boundaries, in and out of order', () => {
     const base = Date.UTC(2026, 10, 25, 10, 0, 0);
     for (const offset of [0, 1, 999, 1000, 1001, 0, 59_999, 60_000, 86_399_999, 86_400_000, 5, 123_456_789]) {

@@ -27,7 +27,8 @@ import {
   CONTROL_CHARS_RE, ipOrNull, isDigits, isoTimestamp, normalizeHostname, parseByteCount, urlTarget,
 } from './fields.util.ts';
 import {
-  keySlots, parseDateTime, parseEpochAuto, parsePortField, parseUtcOffset, resolveTimeZone, scanKeyValues, textOrNull,
+  keySlots, parseDateTime, parseEpochAuto, parsePortField, parseUtcOffset, resolveTimeZone, scanKeyValueSlots,
+  SlotValues, textOrNull,
 } from './vendor.util.ts';
 
 export const FORTIGATE_FORMAT = 'fortigate';
@@ -40,10 +41,10 @@ type Key = (typeof KEYS)[number];
 const SLOTS = keySlots(KEYS);
 const K = Object.fromEntries(KEYS.map((k, i) => [k, i])) as Record<Key, number>;
 /** The values of one line, by slot; reused, as parsing is synchronous and never re-entered. */
-const VALUES: (string | undefined)[] = new Array<string | undefined>(KEYS.length).fill(undefined);
+const VALUES = new SlotValues(KEYS.length);
 
-function val(v: readonly (string | undefined)[], slot: number): string | null {
-  return textOrNull(v[slot]);
+function val(v: SlotValues, slot: number): string | null {
+  return textOrNull(v.text(slot));
 }
 
 const ALLOWED: ReadonlySet<string> = new Set([
@@ -61,14 +62,22 @@ export const createFortigateParser: ParserFactory = (opts) => {
 };
 
 function parseFortigate(rawLine: string, zone: string | undefined): ParseResult {
+  try {
+    return readFortigate(rawLine, zone);
+  } finally {
+    VALUES.release();
+  }
+}
+
+function readFortigate(rawLine: string, zone: string | undefined): ParseResult {
   const line = rawLine.trim();
   if (line.length === 0) return rejected('empty line');
   if (CONTROL_CHARS_RE.test(line)) return rejected('binary or control characters in line');
   const start = pairsStart(line);
   if (start === -1) return rejected('unsupported layout: no key=value pairs');
   const v = VALUES;
-  v.fill(undefined);
-  const bad = scanKeyValues(line, start, SLOTS, v);
+  v.reset(line);
+  const bad = scanKeyValueSlots(line, start, SLOTS, v);
   if (bad !== undefined) return rejected(bad);
 
   const type = val(v, K.type);

@@ -18,8 +18,9 @@
  * the `cef` format.
  */
 import { emptyEvent, parsed, rejected, skipLine, type ParseResult, type ParserFactory } from '@shadow-ai/core';
-import { isIP } from 'node:net';
-import { CONTROL_CHARS_RE, digitsAt, ipOrNull, isDigits, isoTimestamp, monthIndex, normalizeHostname } from './fields.util.ts';
+import {
+  CONTROL_CHARS_RE, digitsAt, ipOrNull, ipVersion, isDigits, isoTimestamp, monthIndex, normalizeHostname,
+} from './fields.util.ts';
 import { DNS_CLASS_RE, dnsRcodeFromText, dnsTypeFromText, receivedTs, resolveTimeZone, tokenEnd, wallToUtc } from './common.util.ts';
 import { readSyslogHeader } from './syslog.util.ts';
 import { refusalEvent } from './bind.parser.ts';
@@ -68,7 +69,7 @@ export const createInfobloxParser: ParserFactory = (opts) => {
       clientPartDone = key.endsWith(':');
     }
     const hash = peer.lastIndexOf('#');
-    if (hash <= 0 || !isDigits(peer.slice(hash + 1)) || isIP(peer.slice(0, hash)) === 0) {
+    if (hash <= 0 || !isDigits(peer.slice(hash + 1)) || ipVersion(peer.slice(0, hash)) === 0) {
       return rejected('bad client address: expected IP#PORT');
     }
     const srcIp = peer.slice(0, hash);

@@ -21,8 +21,7 @@ import {
   EVENT_FIELDS, emptyEvent, parsed, rejected, type EventKind, type NormalizedEvent, type ParseResult,
   type ParserFactory,
 } from '@shadow-ai/core';
-import { isIP } from 'node:net';
-import { isDigits, isoTimestamp, urlTarget } from './fields.util.ts';
+import { ipVersion, isDigits, isoTimestamp, urlTarget } from './fields.util.ts';
 import {
   actionFromWord, dnsRcodeFromText, dnsRcodeName, dnsTypeFromText, dnsTypeName, epochNumberToMillis, hostAndPort,
   parseIsoMillis, resolveTimeZone, validEpochMs,
@@ -159,10 +158,10 @@ function parseJson(rawLine: string, zone: string, plan: Plan): ParseResult {
   event.url = url;
 
   const srcIp = textAt(obj, plan.srcIp);
-  if (srcIp === undefined || (srcIp !== null && isIP(srcIp) === 0)) return bad(plan, 'srcIp', 'an IP address');
+  if (srcIp === undefined || (srcIp !== null && ipVersion(srcIp) === 0)) return bad(plan, 'srcIp', 'an IP address');
   event.srcIp = srcIp;
   const destIp = textAt(obj, plan.destIp);
-  if (destIp === undefined || (destIp !== null && isIP(destIp) === 0)) return bad(plan, 'destIp', 'an IP address');
+  if (destIp === undefined || (destIp !== null && ipVersion(destIp) === 0)) return bad(plan, 'destIp', 'an IP address');
   event.destIp = destIp;
   const user = textAt(obj, plan.user);
   if (user === undefined) return bad(plan, 'user', 'a string');

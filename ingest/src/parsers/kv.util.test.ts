@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseDeviceTime, parseWithJavaPattern, splitCefPairs } from './kv.util.ts';
+import { parseDeviceTime, parseWithJavaPattern, scanCefPairs, splitCefPairs } from './kv.util.ts';
+import { keySlots } from './vendor.util.ts';
 
 const received = new Date('2026-11-25T12:00:00Z');
 
@@ -34,6 +35,38 @@ describe('splitCefPairs', () => {
       splitCefPairs(s, out);
       expect(out.length % 2).toBe(0);
     }));
+  });
+});
+
+describe('scanCefPairs', () => {
+  const slots = keySlots(['src', 'msg', 'request'], new Map([['requestUrl', 'request']]));
+  const keepAll = (v: string): string => v;
+
+  it('keeps the first accepted value per slot, an alias counting as its key', () => {
+    const out: (string | undefined)[] = [];
+    const skipDash = (v: string): string | undefined => (v === '-' ? undefined : v);
+    expect(scanCefPairs('x=1 src=- requestUrl=https://a.ai/?q=1 src=10.0.0.1 request=/later msg=a\\=b', 0, slots, out, skipDash))
+      .toBe(true);
+    expect(out).toEqual(['10.0.0.1', 'a=b', 'https://a.ai/?q=1']);
+  });
+
+  it('reads from an offset and agrees with splitCefPairs on arbitrary text', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 60 }), fc.array(fc.constantFrom('src=', ' msg=', ' request=', '\\', ' ', 'x'), { maxLength: 8 }),
+      (junk, parts) => {
+        const ext = parts.join('') + junk;
+        const pairs: string[] = [];
+        const ok = splitCefPairs(ext, pairs);
+        const out: (string | undefined)[] = [];
+        expect(scanCefPairs(`head|${ext}`, 5, slots, out, keepAll)).toBe(ok);
+        if (!ok) return;
+        const expected: (string | undefined)[] = [];
+        for (let k = 0; k < pairs.length; k += 2) {
+          const slot = ['src', 'msg', 'request', 'requestUrl'].indexOf(pairs[k]!);
+          const at = slot === 3 ? 2 : slot;
+          if (at !== -1 && expected[at] === undefined) expected[at] = pairs[k + 1];
+        }
+        for (let i = 0; i < 3; i++) expect(out[i]).toBe(expected[i]);
+      }));
   });
 });
 

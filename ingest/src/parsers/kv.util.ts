@@ -4,6 +4,7 @@
 import { digitsAt, isDigits, monthIndex } from './fields.util.ts';
 import { epochNumberToMillis, inferYear, parseIsoMillis, wallInNamedZone, wallToUtc } from './common.util.ts';
 import { readMonthDayParts, readSyslogHeader } from './syslog.util.ts';
+import { slotAt, type KeySlots } from './vendor.util.ts';
 
 /** [A-Za-z0-9_.]: CEF keys (`cs1Label`, `ad.user`); `-`, `/`, `:` are not, so URLs are never cut into keys. */
 function isKeyChar(c: number): boolean {
@@ -11,36 +12,102 @@ function isKeyChar(c: number): boolean {
 }
 
 /**
+ * Where the `key=value` pairs of a CEF extension lie: pair p has its key at [at[4p], at[4p+1]) and its raw value
+ * at [at[4p+2], at[4p+3]). Positions only; one instance is reused, as parsing is synchronous.
+ */
+class PairBounds {
+  count = 0;
+  at = new Int32Array(256);
+
+  push(keyStart: number, keyEnd: number, valueStart: number, valueEnd: number): void {
+    const k = this.count * 4;
+    if (k === this.at.length) {
+      const bigger = new Int32Array(this.at.length * 2);
+      bigger.set(this.at);
+      this.at = bigger;
+    }
+    this.at[k] = keyStart;
+    this.at[k + 1] = keyEnd;
+    this.at[k + 2] = valueStart;
+    this.at[k + 3] = valueEnd;
+    this.count++;
+  }
+}
+
+const BOUNDS = new PairBounds();
+
+/**
+ * The pairs of a CEF extension written in `text` from `from` to its end, into `out`. A value runs up to the space
+ * before the next `key=`, so it may hold spaces and unescaped `=` (URLs with a query string). A `=` starts a new
+ * pair only when it is not `\=`-escaped and the word before it is a key preceded by a blank. Returns false when
+ * there is text but no pair, or text before the first key.
+ */
+function cefPairBounds(text: string, from: number, out: PairBounds): boolean {
+  out.count = 0;
+  let keyStart = -1;
+  let keyEnd = -1;
+  let valueStart = from;
+  let at = from;
+  for (;;) {
+    const eq = text.indexOf('=', at);
+    if (eq === -1) break;
+    at = eq + 1;
+    let b = eq - 1;
+    while (b >= from && text.charCodeAt(b) === 92 /* \ */) b--;
+    if (((eq - 1 - b) & 1) === 1) continue;
+    let s = eq - 1;
+    while (s >= from && isKeyChar(text.charCodeAt(s))) s--;
+    if (s === eq - 1) continue;
+    if (s >= from && text.charCodeAt(s) !== 32 && text.charCodeAt(s) !== 9) continue;
+    const valueEnd = s < from ? from : s;
+    if (keyStart !== -1) out.push(keyStart, keyEnd, valueStart, valueEnd);
+    else if (!isBlankRange(text, from, valueEnd)) return false;
+    keyStart = s + 1;
+    keyEnd = eq;
+    valueStart = eq + 1;
+  }
+  if (keyStart === -1) return isBlankRange(text, from, text.length);
+  out.push(keyStart, keyEnd, valueStart, text.length);
+  return true;
+}
+
+/** True when `s[from, to)` is empty or all white space, as String.prototype.trim() sees it. */
+function isBlankRange(s: string, from: number, to: number): boolean {
+  return to <= from || s.slice(from, to).trim() === '';
+}
+
+/**
  * The `key=value` pairs of a CEF extension, pushed into `out` as key, value, key, value… (`out` is cleared
- * first; callers reuse one array). A value runs up to the space before the next `key=`, so it may hold spaces
- * and unescaped `=` (URLs with a query string). A `=` starts a new pair only when it is not `\=`-escaped and
- * the word before it is a key preceded by a blank. Values are unescaped (`\=`, `\\`, `\n`, `\r`, `\|`)
- * and trimmed. Returns false when there is text but no pair, or text before the first key.
+ * first; callers reuse one array). Split as `cefPairBounds` says; values are unescaped (`\=`, `\\`, `\n`, `\r`,
+ * `\|`) and trimmed. Returns false when there is text but no pair, or text before the first key.
  */
 export function splitCefPairs(ext: string, out: string[]): boolean {
   out.length = 0;
-  let key: string | null = null;
-  let valueStart = 0;
-  let from = 0;
-  for (;;) {
-    const eq = ext.indexOf('=', from);
-    if (eq === -1) break;
-    from = eq + 1;
-    let b = eq - 1;
-    while (b >= 0 && ext.charCodeAt(b) === 92 /* \ */) b--;
-    if (((eq - 1 - b) & 1) === 1) continue;
-    let s = eq - 1;
-    while (s >= 0 && isKeyChar(ext.charCodeAt(s))) s--;
-    if (s === eq - 1) continue;
-    if (s >= 0 && ext.charCodeAt(s) !== 32 && ext.charCodeAt(s) !== 9) continue;
-    const valueEnd = s < 0 ? 0 : s;
-    if (key !== null) out.push(key, cleanValue(ext.slice(valueStart, valueEnd)));
-    else if (ext.slice(0, valueEnd).trim() !== '') return false;
-    key = ext.slice(s + 1, eq);
-    valueStart = eq + 1;
+  if (!cefPairBounds(ext, 0, BOUNDS)) return false;
+  const at = BOUNDS.at;
+  for (let k = 0; k < BOUNDS.count * 4; k += 4) {
+    out.push(ext.slice(at[k], at[k + 1]), cleanValue(ext.slice(at[k + 2], at[k + 3])));
   }
-  if (key === null) return ext.trim() === '';
-  out.push(key, cleanValue(ext.slice(valueStart)));
+  return true;
+}
+
+/**
+ * The pairs of a CEF extension in `text` from `from`, as `splitCefPairs` reads them, but only the wanted keys:
+ * the first value of each slot that `keep` accepts (it gets the unescaped, trimmed value and returns what to store,
+ * or undefined to let a later pair fill the slot) goes into `out`. Keys the parser does not want cost no string.
+ * Returns false when the text is not a run of pairs.
+ */
+export function scanCefPairs(
+  text: string, from: number, slots: KeySlots, out: (string | undefined)[], keep: (value: string) => string | undefined,
+): boolean {
+  if (!cefPairBounds(text, from, BOUNDS)) return false;
+  const at = BOUNDS.at;
+  for (let k = 0; k < BOUNDS.count * 4; k += 4) {
+    const slot = slotAt(slots, text, at[k]!, at[k + 1]!);
+    if (slot === -1 || out[slot] !== undefined) continue;
+    const value = keep(cleanValue(text.slice(at[k + 2], at[k + 3])));
+    if (value !== undefined) out[slot] = value;
+  }
   return true;
 }
 

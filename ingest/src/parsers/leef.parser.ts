@@ -14,10 +14,10 @@
  * kind: `dns` when `proto` is DNS, `proxy` with a URL (or method/user agent), else `flow`. No status key.
  */
 import { emptyEvent, parsed, rejected, type EventKind, type ParseContext, type ParseResult, type ParserFactory } from '@shadow-ai/core';
-import { isIP } from 'node:net';
-import { isoTimestamp, parseByteCount, urlTarget } from './fields.util.ts';
+import { ipVersion, isoTimestamp, parseByteCount, urlTarget } from './fields.util.ts';
 import { actionFromWord, hostAndPort, parsePortText, receivedTs, resolveTimeZone } from './common.util.ts';
-import { headerTime, parseDeviceTime, parseWithJavaPattern, splitCefPairs } from './kv.util.ts';
+import { headerTime, parseDeviceTime, parseWithJavaPattern, scanCefPairs } from './kv.util.ts';
+import { keySlots, slotAt, type KeySlots } from './vendor.util.ts';
 
 export const LEEF_FORMAT = 'leef';
 
@@ -25,45 +25,21 @@ const KEY_ALIASES: ReadonlyMap<string, string> = new Map([
   ['userName', 'usrName'], ['suser', 'usrName'], ['useragent', 'userAgent'], ['requestClientApplication', 'userAgent'],
   ['requestMethod', 'method'], ['request', 'url'], ['dpt', 'dstPort'],
 ]);
-/** The attributes the mapping reads; the first occurrence of a key wins. */
-class Fields {
-  devTime: string | undefined = undefined;
-  devTimeFormat: string | undefined = undefined;
-  src: string | undefined = undefined;
-  dst: string | undefined = undefined;
-  dstPort: string | undefined = undefined;
-  usrName: string | undefined = undefined;
-  url: string | undefined = undefined;
-  dhost: string | undefined = undefined;
-  proto: string | undefined = undefined;
-  action: string | undefined = undefined;
-  bytesIn: string | undefined = undefined;
-  bytesOut: string | undefined = undefined;
-  userAgent: string | undefined = undefined;
-  method: string | undefined = undefined;
+/** The attributes the mapping reads; the first non-empty occurrence of a key (or of an alias of it) wins. */
+const KEYS = [
+  'devTime', 'devTimeFormat', 'src', 'dst', 'dstPort', 'usrName', 'url', 'dhost', 'proto', 'action', 'bytesIn',
+  'bytesOut', 'userAgent', 'method',
+] as const;
+type Key = (typeof KEYS)[number];
+const SLOTS = keySlots(KEYS, KEY_ALIASES);
+const K = Object.fromEntries(KEYS.map((k, i) => [k, i])) as Record<Key, number>;
+/** The values of one line, by slot; reused, as parsing is synchronous and never re-entered. */
+const VALUES: (string | undefined)[] = new Array<string | undefined>(KEYS.length).fill(undefined);
 
-  take(key: string, v: string): void {
-    switch (key) {
-      case 'devTime': this.devTime ??= v; break;
-      case 'devTimeFormat': this.devTimeFormat ??= v; break;
-      case 'src': this.src ??= v; break;
-      case 'dst': this.dst ??= v; break;
-      case 'dstPort': this.dstPort ??= v; break;
-      case 'usrName': this.usrName ??= v; break;
-      case 'url': this.url ??= v; break;
-      case 'dhost': this.dhost ??= v; break;
-      case 'proto': this.proto ??= v; break;
-      case 'action': this.action ??= v; break;
-      case 'bytesIn': this.bytesIn ??= v; break;
-      case 'bytesOut': this.bytesOut ??= v; break;
-      case 'userAgent': this.userAgent ??= v; break;
-      case 'method': this.method ??= v; break;
-    }
-  }
+function nonEmpty(value: string): string | undefined {
+  return value === '' ? undefined : value;
 }
 
-/** Reused for every line: parsing is synchronous, so one array serves all calls. */
-const PAIRS: string[] = [];
 /** C0 controls and DEL except TAB; the 2.0 delimiter may be one of them and is then allowed too. */
 const CONTROL_RE = /[\x00-\x08\x0a-\x1f\x7f]/g;
 const HEX_RE = /^[0-9a-fA-F]{2,4}$/;
@@ -75,6 +51,15 @@ export const createLeefParser: ParserFactory = (opts) => {
 };
 
 function parseLeef(rawLine: string, ctx: ParseContext, zone: string): ParseResult {
+  try {
+    return readLeef(rawLine, ctx, zone);
+  } finally {
+    // The values are views into the line: the reused array must not keep it alive.
+    VALUES.fill(undefined);
+  }
+}
+
+function readLeef(rawLine: string, ctx: ParseContext, zone: string): ParseResult {
   const line = rawLine.trim();
   if (line.length === 0) return rejected('empty line');
   const at = line.indexOf('LEEF:');
@@ -115,20 +100,15 @@ function parseLeef(rawLine: string, ctx: ParseContext, zone: string): ParseResul
   if (controls !== null && controls.some((c) => c !== delimiter)) return rejected('binary or control characters in line');
 
   const spaceSeparated = delimiter === '\t' && !attrs.includes('\t') && attrs.includes(' ');
-  if (spaceSeparated ? !splitCefPairs(attrs, PAIRS) : !splitAttributes(attrs, delimiter, PAIRS)) {
+  const f = VALUES;
+  if (spaceSeparated ? !scanCefPairs(attrs, 0, SLOTS, f, nonEmpty) : !scanAttributes(attrs, delimiter, SLOTS, f)) {
     return rejected('malformed LEEF attributes: expected key=value pairs');
-  }
-  const f = new Fields();
-  for (let k = 0; k < PAIRS.length; k += 2) {
-    const rawKey = PAIRS[k] ?? '';
-    const value = PAIRS[k + 1] ?? '';
-    if (value !== '') f.take(KEY_ALIASES.get(rawKey) ?? rawKey, value);
   }
 
   let ms: number | null = null;
-  const devTime = f.devTime;
+  const devTime = f[K.devTime];
   if (devTime !== undefined) {
-    const pattern = f.devTimeFormat;
+    const pattern = f[K.devTimeFormat];
     const result = pattern === undefined ? parseDeviceTime(devTime, zone, ctx.receivedAt)
       : parseWithJavaPattern(devTime, pattern, zone, ctx.receivedAt);
     if (typeof result === 'string') return rejected(result);
@@ -139,36 +119,39 @@ function parseLeef(rawLine: string, ctx: ParseContext, zone: string): ParseResul
   const ts = ms !== null ? isoTimestamp(ms) : receivedTs(ctx.receivedAt);
   if (ts === undefined) return rejected('no timestamp in the line and receivedAt is not a valid date');
 
-  const src = f.src;
-  if (src !== undefined && isIP(src) === 0) return rejected('bad src: expected an IP address');
-  const dst = f.dst;
-  if (dst !== undefined && isIP(dst) === 0) return rejected('bad dst: expected an IP address');
-  const portText = f.dstPort;
+  const src = f[K.src];
+  if (src !== undefined && ipVersion(src) === 0) return rejected('bad src: expected an IP address');
+  const dst = f[K.dst];
+  if (dst !== undefined && ipVersion(dst) === 0) return rejected('bad dst: expected an IP address');
+  const portText = f[K.dstPort];
   const dstPort = portText === undefined ? null : parsePortText(portText);
   if (dstPort === undefined) return rejected('bad dstPort: expected a port 1-65535');
-  const bytesIn = f.bytesIn === undefined ? null : parseByteCount(f.bytesIn);
+  const inText = f[K.bytesIn];
+  const bytesIn = inText === undefined ? null : parseByteCount(inText);
   if (bytesIn === undefined) return rejected('bad bytesIn: expected a byte count');
-  const bytesOut = f.bytesOut === undefined ? null : parseByteCount(f.bytesOut);
+  const outText = f[K.bytesOut];
+  const bytesOut = outText === undefined ? null : parseByteCount(outText);
   if (bytesOut === undefined) return rejected('bad bytesOut: expected a byte count');
 
-  const url = f.url ?? null;
-  const method = f.method ?? null;
-  const userAgent = f.userAgent ?? null;
+  const url = f[K.url] ?? null;
+  const method = f[K.method] ?? null;
+  const userAgent = f[K.userAgent] ?? null;
   let kind: EventKind = 'flow';
-  if ((f.proto ?? '').toLowerCase() === 'dns') kind = 'dns';
+  if ((f[K.proto] ?? '').toLowerCase() === 'dns') kind = 'dns';
   else if (url !== null || method !== null || userAgent !== null) kind = 'proxy';
 
   const event = emptyEvent(kind, LEEF_FORMAT, ts);
   event.srcIp = src ?? null;
   event.destIp = dst ?? null;
-  event.user = f.usrName ?? null;
+  event.user = f[K.usrName] ?? null;
   event.url = url;
   event.method = method;
   event.userAgent = userAgent;
   event.bytesIn = bytesIn;
   event.bytesOut = bytesOut;
-  event.action = f.action === undefined ? null : actionFromWord(f.action);
-  const dhost = f.dhost;
+  const action = f[K.action];
+  event.action = action === undefined ? null : actionFromWord(action);
+  const dhost = f[K.dhost];
   const named = dhost === undefined ? undefined : hostAndPort(dhost);
   const target = url === null ? null : urlTarget(url);
   event.host = named?.host ?? target?.host ?? null;
@@ -187,12 +170,13 @@ function parseDelimiter(s: string): string | undefined {
 }
 
 /**
- * `key=value` pieces split on `delimiter`, pushed into `out` as key, value…; a piece without `=` (or whose
- * text before `=` is no key) continues the value before it.
+ * `key=value` pieces split on `delimiter`; a piece without `=` (or whose text before `=` is no key) continues the
+ * value before it. The first non-empty trimmed value of each wanted key goes to its slot in `out`; the values of
+ * other keys are never put together. False when text comes before the first key.
  */
-function splitAttributes(attrs: string, delimiter: string, out: string[]): boolean {
-  out.length = 0;
-  let key: string | null = null;
+function scanAttributes(attrs: string, delimiter: string, slots: KeySlots, out: (string | undefined)[]): boolean {
+  /** The slot of the pair being read: -1 for a key nobody wants, -2 before the first key. */
+  let slot = -2;
   let value = '';
   let start = 0;
   while (start <= attrs.length) {
@@ -200,17 +184,23 @@ function splitAttributes(attrs: string, delimiter: string, out: string[]): boole
     if (end === -1) end = attrs.length;
     const eq = attrs.indexOf('=', start);
     if (eq > start && eq < end && isAttributeKey(attrs, start, eq)) {
-      if (key !== null) out.push(key, value.trim());
-      key = attrs.slice(start, eq);
-      value = attrs.slice(eq + 1, end);
+      if (slot >= 0) keepAttribute(out, slot, value);
+      slot = slotAt(slots, attrs, start, eq);
+      value = slot >= 0 ? attrs.slice(eq + 1, end) : '';
     } else if (end > start && attrs.slice(start, end).trim() !== '') {
-      if (key === null) return false;
-      value += delimiter + attrs.slice(start, end);
+      if (slot === -2) return false;
+      if (slot >= 0) value += delimiter + attrs.slice(start, end);
     }
     start = end + delimiter.length;
   }
-  if (key !== null) out.push(key, value.trim());
+  if (slot >= 0) keepAttribute(out, slot, value);
   return true;
+}
+
+function keepAttribute(out: (string | undefined)[], slot: number, value: string): void {
+  if (out[slot] !== undefined) return;
+  const trimmed = value.trim();
+  if (trimmed !== '') out[slot] = trimmed;
 }
 
 /** [A-Za-z_][A-Za-z0-9_.-]* between `start` and `end`. */

@@ -22,9 +22,7 @@ import {
   emptyEvent, parsed, rejected, type EventAction, type LineParser, type ParseResult, type ParserFactory,
 } from '@shadow-ai/core';
 import { CONTROL_CHARS_RE, ipOrNull, isoTimestamp, parseByteCount, urlTarget } from './fields.util.ts';
-import {
-  parseDateTime, parsePortField, resolveTimeZone, splitCsv, textOrNull, type CsvStop,
-} from './vendor.util.ts';
+import { CsvFields, indexCsv, parseDateTime, parsePortField, resolveTimeZone, textOrNull } from './vendor.util.ts';
 
 export const PANOS_FORMAT = 'panos';
 
@@ -36,10 +34,10 @@ const MIN_TRAFFIC_FIELDS = F.bytesReceived + 1;
 const MIN_URL_FIELDS = F.misc + 1;
 /** The High Resolution Timestamp comes after the fields above in every log type that has it. */
 const FIRST_HIGH_RES_INDEX = 40;
-/** Fields cut out of the line; the rest is only searched for the High Resolution Timestamp. */
+/** Fields located in the line; the rest is only searched for the High Resolution Timestamp. */
 const SPLIT_FIELDS = F.httpMethod + 1;
 /** Reused: parsing is synchronous and never re-entered. */
-const stop: CsvStop = { at: -1 };
+const FIELDS = new CsvFields();
 
 const HTTP_METHODS: ReadonlySet<string> = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 const ALLOWED_ACTIONS: ReadonlySet<string> = new Set(['allow', 'alert', 'continue', 'override']);
@@ -53,6 +51,14 @@ export const createPanosParser: ParserFactory = (opts) => {
 };
 
 function parsePanos(rawLine: string, zone: string | undefined): ParseResult {
+  try {
+    return readPanos(rawLine, zone);
+  } finally {
+    FIELDS.release();
+  }
+}
+
+function readPanos(rawLine: string, zone: string | undefined): ParseResult {
   const line = rawLine.trim();
   if (line.length === 0) return rejected('empty line');
   if (CONTROL_CHARS_RE.test(line)) return rejected('binary or control characters in line');
@@ -60,58 +66,58 @@ function parsePanos(rawLine: string, zone: string | undefined): ParseResult {
   if (comma === -1) return rejected('unsupported layout: not a PAN-OS CSV log');
   // The CSV starts at the field holding the first comma; whatever precedes it is a syslog header.
   const start = line.lastIndexOf(' ', comma) + 1;
-  const f = splitCsv(line, start, ',', SPLIT_FIELDS, stop);
-  if (typeof f === 'string') return rejected(f);
-  if (f.length <= F.subtype) return rejected('too few fields for a PAN-OS log');
+  const f = FIELDS;
+  const bad = indexCsv(line, start, ',', SPLIT_FIELDS, f);
+  if (bad !== undefined) return rejected(bad);
+  if (f.count <= F.subtype) return rejected('too few fields for a PAN-OS log');
 
-  const type = f[F.type];
-  const isTraffic = type === 'TRAFFIC';
-  if (!isTraffic && type !== 'THREAT') {
+  const isTraffic = f.is(F.type, 'TRAFFIC');
+  if (!isTraffic && !f.is(F.type, 'THREAT')) {
     return rejected('unsupported log type: only TRAFFIC and THREAT (url) are parsed');
   }
-  if (!isTraffic && f[F.subtype] !== 'url') {
+  if (!isTraffic && !f.is(F.subtype, 'url')) {
     return rejected('unsupported THREAT subtype: only url (URL Filtering) is parsed');
   }
-  if (f.length < (isTraffic ? MIN_TRAFFIC_FIELDS : MIN_URL_FIELDS)) {
+  if (f.count < (isTraffic ? MIN_TRAFFIC_FIELDS : MIN_URL_FIELDS)) {
     return rejected(isTraffic ? 'too few fields for a PAN-OS TRAFFIC log' : 'too few fields for a PAN-OS URL log');
   }
 
-  const ms = highResTime(f) ?? (stop.at === -1 ? undefined : highResTimeIn(line, stop.at))
-    ?? parseDateTime(f[F.generated] ?? '', zone);
+  const ms = highResTime(f) ?? (f.stop === -1 ? undefined : highResTimeIn(line, f.stop))
+    ?? parseDateTime(f.text(F.generated) ?? '', zone);
   if (ms === undefined) return rejected('bad timestamp: expected Generated Time like 2026/11/25 10:00:00');
-  const srcIp = ipOrNull(f[F.src] ?? '');
+  const srcIp = ipOrNull(f.text(F.src) ?? '');
   if (srcIp === null) return rejected('bad source address');
-  const destIp = ipOrNull(f[F.dst] ?? '');
+  const destIp = ipOrNull(f.text(F.dst) ?? '');
   if (destIp === null) return rejected('bad destination address');
-  const destPort = parsePortField(f[F.dport]);
+  const destPort = parsePortField(f.text(F.dport));
   if (destPort === undefined) return rejected('bad destination port');
 
   const event = emptyEvent(isTraffic ? 'flow' : 'proxy', PANOS_FORMAT, isoTimestamp(ms));
   event.srcIp = srcIp;
   event.destIp = destIp;
   event.destPort = destPort;
-  event.user = textOrNull(f[F.srcUser]);
-  event.action = actionOf(f[F.action] ?? '');
+  event.user = textOrNull(f.text(F.srcUser));
+  event.action = actionOf(f.text(F.action) ?? '');
 
   if (isTraffic) {
-    const sent = parseByteCount(f[F.bytesSent] || '-');
+    const sent = parseByteCount(f.text(F.bytesSent) || '-');
     if (sent === undefined) return rejected('bad bytes sent');
-    const received = parseByteCount(f[F.bytesReceived] || '-');
+    const received = parseByteCount(f.text(F.bytesReceived) || '-');
     if (received === undefined) return rejected('bad bytes received');
     event.bytesOut = sent;
     event.bytesIn = received;
     return parsed(event);
   }
 
-  const url = textOrNull(f[F.misc]);
+  const url = textOrNull(f.text(F.misc));
   if (url !== null) {
     event.url = url;
     // `misc` is host and path without the scheme (`chatgpt.com/backend-api/…`); a port only when not default.
     const target = urlTarget(url);
     event.host = target.host;
   }
-  event.userAgent = textOrNull(f[F.userAgent]);
-  const method = (f[F.httpMethod] ?? '').toUpperCase();
+  event.userAgent = textOrNull(f.text(F.userAgent));
+  const method = (f.text(F.httpMethod) ?? '').toUpperCase();
   event.method = HTTP_METHODS.has(method) ? method : null;
   return parsed(event);
 }
@@ -127,9 +133,12 @@ function actionOf(action: string): EventAction | null {
 }
 
 /** `2026-11-25T10:00:00.123+01:00`: ISO 8601 with an offset, searched for past the fixed head of the log. */
-function highResTime(f: readonly string[]): number | undefined {
-  for (let i = FIRST_HIGH_RES_INDEX; i < f.length; i++) {
-    const ms = zonedIso(f[i]!);
+function highResTime(f: CsvFields): number | undefined {
+  for (let i = FIRST_HIGH_RES_INDEX; i < f.count; i++) {
+    // Length and the `T` are checked in place: cutting out each of the ~25 candidates would cost more.
+    const len = f.rawLength(i);
+    if (len < 20 || len > 35 || f.line.charCodeAt(f.starts[i]! + 10) !== 84 /* T */) continue;
+    const ms = zonedIso(f.text(i)!);
     if (ms !== undefined) return ms;
   }
   return undefined;

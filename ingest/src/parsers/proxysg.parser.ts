@@ -24,7 +24,7 @@ import {
   urlTarget,
 } from './fields.util.ts';
 import {
-  GLUED_QUOTE, parseDateTime, parseEpochAuto, parsePortField, textOrNull, UNTERMINATED_QUOTE,
+  CsvFields, GLUED_QUOTE, parseDateTime, parseEpochAuto, parsePortField, textOrNull, UNTERMINATED_QUOTE,
 } from './vendor.util.ts';
 
 export const PROXYSG_FORMAT = 'proxysg';
@@ -123,10 +123,19 @@ export const createProxySgParser: ParserFactory = () => {
 };
 
 function parseRecord(line: string, l: Layout): ParseResult {
-  const f = splitElff(line);
-  if (typeof f === 'string') return rejected(f);
-  if (f.length !== l.count) {
-    return rejected(f.length < l.count
+  try {
+    return readRecord(line, l);
+  } finally {
+    FIELDS.release();
+  }
+}
+
+function readRecord(line: string, l: Layout): ParseResult {
+  const f = FIELDS;
+  const bad = indexElff(line, f);
+  if (bad !== undefined) return rejected(bad);
+  if (f.count !== l.count) {
+    return rejected(f.count < l.count
       ? 'too few fields for the current #Fields: layout'
       : 'too many fields for the current #Fields: layout');
   }
@@ -147,13 +156,13 @@ function parseRecord(line: string, l: Layout): ParseResult {
       : 'no timestamp: date/time are -');
   }
 
-  const clientIp = l.clientIp === -1 ? null : parseIpField(f[l.clientIp]!);
+  const clientIp = l.clientIp === -1 ? null : parseIpField(f.text(l.clientIp)!);
   if (clientIp === undefined) return rejected('bad client address (c-ip)');
-  const status = l.status === -1 ? null : parseHttpStatus(f[l.status]!);
+  const status = l.status === -1 ? null : parseHttpStatus(f.text(l.status)!);
   if (status === undefined) return rejected('bad status (sc-status)');
-  const bytesIn = l.scBytes === -1 ? null : parseByteCount(f[l.scBytes]!);
+  const bytesIn = l.scBytes === -1 ? null : parseByteCount(f.text(l.scBytes)!);
   if (bytesIn === undefined) return rejected('bad sc-bytes');
-  const bytesOut = l.csBytes === -1 ? null : parseByteCount(f[l.csBytes]!);
+  const bytesOut = l.csBytes === -1 ? null : parseByteCount(f.text(l.csBytes)!);
   if (bytesOut === undefined) return rejected('bad cs-bytes');
   const port = parsePortField(field(f, l.port) ?? undefined);
   if (port === undefined) return rejected('bad port (cs-uri-port)');
@@ -193,8 +202,8 @@ function parseRecord(line: string, l: Layout): ParseResult {
   return parsed(event);
 }
 
-function field(f: readonly string[], i: number): string | null {
-  return i === -1 ? null : textOrNull(f[i]);
+function field(f: ElffFields, i: number): string | null {
+  return i === -1 ? null : textOrNull(f.text(i));
 }
 
 /** The request URL from its logged parts; null without a scheme, which cannot be told from the rest. */
@@ -226,12 +235,26 @@ function isBlank(c: number): boolean {
   return c === 32 || c === 9;
 }
 
+/** ELFF fields of one record: positions, text cut out only for the fields the layout maps. */
+class ElffFields extends CsvFields {
+  override text(i: number): string | undefined {
+    if (i >= this.count) return undefined;
+    const from = this.starts[i]!;
+    const to = this.ends[i]!;
+    return this.escaped[i] === 1 ? unescapeElff(this.line, from, to) : this.line.slice(from, to);
+  }
+}
+
+/** Reused: parsing is synchronous and never re-entered. */
+const FIELDS = new ElffFields();
+
 /**
- * ELFF fields: blank-separated; a field starting with `"` runs to the closing quote (`""` or `\"` inside for a
- * quote). Returns the reason when a quoted field is malformed.
+ * ELFF fields into `out`: blank-separated; a field starting with `"` runs to the closing quote (`""` or `\"` inside
+ * for a quote). Returns the reason when a quoted field is malformed.
  */
-function splitElff(line: string): string[] | string {
-  const out: string[] = [];
+function indexElff(line: string, out: ElffFields): string | undefined {
+  out.line = line;
+  out.count = 0;
   const n = line.length;
   let i = 0;
   while (i < n) {
@@ -241,35 +264,56 @@ function splitElff(line: string): string[] | string {
       continue;
     }
     if (c === 34 /* " */) {
-      let value = '';
       let chunk = i + 1;
       let k = chunk;
+      let escaped = false;
+      let close: number;
       for (;;) {
         const q = line.indexOf('"', k);
         if (q === -1) return UNTERMINATED_QUOTE;
         if (line.charCodeAt(q + 1) === 34) {
-          value += line.slice(chunk, q + 1);
           k = q + 2;
-          chunk = k;
         } else if (line.charCodeAt(q - 1) === 92 /* \ */ && q - 1 >= chunk) {
-          value += `${line.slice(chunk, q - 1)}"`;
           k = q + 1;
-          chunk = k;
         } else {
-          value += line.slice(chunk, q);
+          close = q;
           k = q + 1;
           break;
         }
+        escaped = true;
+        chunk = k;
       }
       if (k < n && !isBlank(line.charCodeAt(k))) return GLUED_QUOTE;
-      out.push(value);
+      out.push(i + 1, close, escaped);
       i = k;
     } else {
       let end = i + 1;
       while (end < n && !isBlank(line.charCodeAt(end))) end++;
-      out.push(line.slice(i, end));
+      out.push(i, end, false);
       i = end;
     }
   }
-  return out;
+  return undefined;
+}
+
+/**
+ * The text of a quoted field between its opening quote (exclusive, `from`) and its closing one (`close`), reading
+ * each inner quote as indexElff did: `""` → `"`, `\"` → `"`.
+ */
+function unescapeElff(line: string, from: number, close: number): string {
+  let value = '';
+  let chunk = from;
+  let k = from;
+  for (;;) {
+    const q = line.indexOf('"', k);
+    if (q === -1 || q >= close) return value + line.slice(chunk, close);
+    if (line.charCodeAt(q + 1) === 34) {
+      value += line.slice(chunk, q + 1);
+      k = q + 2;
+    } else {
+      value += `${line.slice(chunk, q - 1)}"`;
+      k = q + 1;
+    }
+    chunk = k;
+  }
 }

@@ -17,10 +17,8 @@
  * `%[un`; those are decoded. Other known codes are read and not mapped.
  */
 import { emptyEvent, parsed, rejected, type EventAction, type ParseContext, type ParseResult, type ParserFactory } from '@shadow-ai/core';
-import { isIP } from 'node:net';
 import {
-  CONTROL_CHARS_RE, digitsAt, ipOrNull, isDigits, isoTimestamp, monthIndex, normalizeHostname, parseByteCount,
-  parseEpochSeconds, parseHttpStatus, urlTarget,
+  CONTROL_CHARS_RE, digitsAt, ipOrNull, ipVersion, isDigits, isoTimestamp, monthIndex, normalizeHostname, parseByteCount, parseEpochSeconds, parseHttpStatus, urlTarget,
 } from './fields.util.ts';
 import {
   UTC, hostAndPort, isBlank, parsePortText, percentDecode, receivedTs, resolveTimeZone, skipBlanks, tokenEnd,
@@ -342,7 +340,7 @@ function mapEvent(steps: readonly Step[], values: readonly (string | null)[], ct
       case 'tl':
       case 'tg': clock = { step, text: raw }; break;
       case 'srcIp':
-        if (isIP(value) === 0) return rejected(`bad %${step.code}: expected the client IP address`);
+        if (ipVersion(value) === 0) return rejected(`bad %${step.code}: expected the client IP address`);
         srcIp = value;
         break;
       case 'srcFqdn': srcFqdn = value; break;
@@ -417,7 +415,7 @@ function mapEvent(steps: readonly Step[], values: readonly (string | null)[], ct
   const target = url === null ? null : urlTarget(url);
   let host = target?.host ?? null;
   const sniHost = sni === null ? null : normalizeHostname(sni);
-  if (sniHost !== null && (host === null || isIP(host) !== 0)) host = sniHost;
+  if (sniHost !== null && (host === null || ipVersion(host) !== 0)) host = sniHost;
   host ??= (domain === null ? null : hostAndPort(domain)?.host) ?? (hostHeader === null ? null : hostAndPort(hostHeader)?.host) ?? null;
   event.host = host;
   event.destPort = target?.port ?? (serverPort === null ? null : (parsePortText(serverPort) ?? null));

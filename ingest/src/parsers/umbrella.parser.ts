@@ -18,13 +18,14 @@
  * The optional header row (`"Timestamp",…`) is skipped.
  */
 import {
-  emptyEvent, parsed, rejected, skipLine, type EventAction, type LineParser, type ParseError, type ParserFactory,
+  emptyEvent, parsed, rejected, skipLine, type EventAction, type LineParser, type ParseError, type ParseResult,
+  type ParserFactory,
 } from '@shadow-ai/core';
 import {
   CONTROL_CHARS_RE, isDigits, isoTimestamp, normalizeHostname, parseByteCount, parseHttpStatus, parseIpField,
   urlTarget,
 } from './fields.util.ts';
-import { parseDateTime, splitCsv, textOrNull } from './vendor.util.ts';
+import { CsvFields, indexCsv, parseDateTime, textOrNull } from './vendor.util.ts';
 
 export const UMBRELLA_DNS_FORMAT = 'umbrella-dns';
 export const UMBRELLA_PROXY_FORMAT = 'umbrella-proxy';
@@ -52,19 +53,39 @@ function isDnsTypeName(s: string): boolean {
   return true;
 }
 
+/** Reused: parsing is synchronous and never re-entered. */
+const COLUMNS = new CsvFields();
+
 export const parseUmbrellaDns: LineParser = (rawLine) => {
-  const c = prepare(rawLine);
-  if (!Array.isArray(c)) return c;
+  try {
+    return readUmbrellaDns(rawLine);
+  } finally {
+    COLUMNS.release();
+  }
+};
+
+export const parseUmbrellaProxy: LineParser = (rawLine) => {
+  try {
+    return readUmbrellaProxy(rawLine);
+  } finally {
+    COLUMNS.release();
+  }
+};
+
+function readUmbrellaDns(rawLine: string): ParseResult {
+  const bad = prepare(rawLine);
+  if (bad !== undefined) return bad;
+  const c = COLUMNS;
   if (isHeaderRow(c)) return skipLine('column header row');
-  if (c.length < DNS_MIN_COLUMNS) return rejected('too few columns for an Umbrella DNS log (need at least 9)');
-  const ms = parseDateTime(c[DNS.ts]!, undefined);
+  if (c.count < DNS_MIN_COLUMNS) return rejected('too few columns for an Umbrella DNS log (need at least 9)');
+  const ms = parseDateTime(c.text(DNS.ts)!, undefined);
   if (ms === undefined) return rejected('bad timestamp: expected 2026-11-25 10:00:00');
-  const internalIp = parseIpField(c[DNS.internalIp] || '-');
+  const internalIp = parseIpField(c.text(DNS.internalIp) || '-');
   if (internalIp === undefined) return rejected('bad internal ip');
-  if (parseIpField(c[DNS.externalIp] || '-') === undefined) return rejected('bad external ip');
-  const dnsType = queryType(c[DNS.qtype]!);
+  if (parseIpField(c.text(DNS.externalIp) || '-') === undefined) return rejected('bad external ip');
+  const dnsType = queryType(c.text(DNS.qtype)!);
   if (dnsType === undefined) return rejected('bad query type: expected like "1 (A)"');
-  const domain = c[DNS.domain]!;
+  const domain = c.text(DNS.domain)!;
   if (domain === '') return rejected('no domain');
   if (domain.includes('/')) return rejected('bad domain: a URL, not a DNS name');
 
@@ -72,29 +93,30 @@ export const parseUmbrellaDns: LineParser = (rawLine) => {
   event.srcIp = internalIp;
   event.host = normalizeHostname(domain);
   event.dnsType = dnsType;
-  event.dnsRcode = textOrNull(c[DNS.rcode]);
-  event.action = actionOf(c[DNS.action]!);
+  event.dnsRcode = textOrNull(c.text(DNS.rcode));
+  event.action = actionOf(c.text(DNS.action)!);
   event.user = userOf(c, DNS.identity, DNS.identityType, DNS.identities, DNS.identityTypes);
   return parsed(event);
-};
+}
 
-export const parseUmbrellaProxy: LineParser = (rawLine) => {
-  const c = prepare(rawLine);
-  if (!Array.isArray(c)) return c;
+function readUmbrellaProxy(rawLine: string): ParseResult {
+  const bad = prepare(rawLine);
+  if (bad !== undefined) return bad;
+  const c = COLUMNS;
   if (isHeaderRow(c)) return skipLine('column header row');
-  if (c.length < PROXY_MIN_COLUMNS) return rejected('too few columns for an Umbrella proxy log (need at least 13)');
-  const ms = parseDateTime(c[PROXY.ts]!, undefined);
+  if (c.count < PROXY_MIN_COLUMNS) return rejected('too few columns for an Umbrella proxy log (need at least 13)');
+  const ms = parseDateTime(c.text(PROXY.ts)!, undefined);
   if (ms === undefined) return rejected('bad timestamp: expected 2026-11-25 10:00:00');
-  const internalIp = parseIpField(c[PROXY.internalIp] || '-');
+  const internalIp = parseIpField(c.text(PROXY.internalIp) || '-');
   if (internalIp === undefined) return rejected('bad internal ip');
-  if (parseIpField(c[PROXY.externalIp] || '-') === undefined) return rejected('bad external ip');
-  const destIp = parseIpField(c[PROXY.destIp] || '-');
+  if (parseIpField(c.text(PROXY.externalIp) || '-') === undefined) return rejected('bad external ip');
+  const destIp = parseIpField(c.text(PROXY.destIp) || '-');
   if (destIp === undefined) return rejected('bad destination ip');
-  const status = parseHttpStatus(c[PROXY.status] || '-');
+  const status = parseHttpStatus(c.text(PROXY.status) || '-');
   if (status === undefined) return rejected('bad status code');
-  const bytesOut = parseByteCount(c[PROXY.requestSize] || '-');
+  const bytesOut = parseByteCount(c.text(PROXY.requestSize) || '-');
   if (bytesOut === undefined) return rejected('bad requested size');
-  const bytesIn = parseByteCount(c[PROXY.responseSize] || '-');
+  const bytesIn = parseByteCount(c.text(PROXY.responseSize) || '-');
   if (bytesIn === undefined) return rejected('bad response size');
 
   const event = emptyEvent('proxy', UMBRELLA_PROXY_FORMAT, isoTimestamp(ms));
@@ -103,37 +125,38 @@ export const parseUmbrellaProxy: LineParser = (rawLine) => {
   event.status = status;
   event.bytesOut = bytesOut;
   event.bytesIn = bytesIn;
-  event.userAgent = textOrNull(c[PROXY.userAgent]);
-  event.action = actionOf(c[PROXY.verdict]!);
-  const url = textOrNull(c[PROXY.url]);
+  event.userAgent = textOrNull(c.text(PROXY.userAgent));
+  event.action = actionOf(c.text(PROXY.verdict)!);
+  const url = textOrNull(c.text(PROXY.url));
   if (url !== null) {
     event.url = url;
     const target = urlTarget(url);
     event.host = target.host;
     event.destPort = target.port;
   }
-  const method = textOrNull(c[PROXY.method]);
+  const method = textOrNull(c.text(PROXY.method));
   event.method = method === null ? null : method.toUpperCase();
   event.user = userOf(c, PROXY.identity, PROXY.identityType, PROXY.identities, PROXY.identityTypes);
   return parsed(event);
-};
+}
 
 /** Both formats are stateless: the factories hand out the shared functions. */
 export const createUmbrellaDnsParser: ParserFactory = () => parseUmbrellaDns;
 export const createUmbrellaProxyParser: ParserFactory = () => parseUmbrellaProxy;
 
-/** The columns of a CSV record, or the rejection. */
-function prepare(rawLine: string): string[] | ParseError {
+/** Locates the columns of a CSV record in COLUMNS; the rejection when it is none. */
+function prepare(rawLine: string): ParseError | undefined {
   const line = rawLine.trim();
   if (line.length === 0) return rejected('empty line');
   if (CONTROL_CHARS_RE.test(line)) return rejected('binary or control characters in line');
   if (line.charCodeAt(0) !== 34 /* " */) return rejected('unsupported layout: expected a quoted CSV record');
-  const cols = splitCsv(line, 0, ',');
-  return typeof cols === 'string' ? rejected(cols) : cols;
+  const bad = indexCsv(line, 0, ',', Infinity, COLUMNS);
+  return bad === undefined ? undefined : rejected(bad);
 }
 
-function isHeaderRow(c: readonly string[]): boolean {
-  const first = c[0] ?? '';
+function isHeaderRow(c: CsvFields): boolean {
+  if (c.rawLength(0) !== 9) return false;
+  const first = c.text(0) ?? '';
   return first.length === 9 && first.toLowerCase() === 'timestamp';
 }
 
@@ -163,21 +186,50 @@ function queryType(s: string): string | null | undefined {
  * request's identities when the two lists (`identities`, `identity types`) line up one to one.
  */
 function userOf(
-  c: readonly string[], identity: number, identityType: number, identities: number, types: number,
+  c: CsvFields, identity: number, identityType: number, identities: number, types: number,
 ): string | null {
-  if (isUserType(c[identityType])) return textOrNull(c[identity]);
-  const typeList = c[types];
-  const nameList = c[identities];
+  if (isUserType(c.text(identityType))) return textOrNull(c.text(identity));
+  const typeList = c.text(types);
+  const nameList = c.text(identities);
   if (typeList === undefined || nameList === undefined || typeList === '' || nameList === '') return null;
-  const typeParts = typeList.split(',');
-  const nameParts = nameList.split(',');
-  if (typeParts.length !== nameParts.length) return null;
-  for (let i = 0; i < typeParts.length; i++) {
-    if (isUserType(typeParts[i])) return textOrNull(nameParts[i]!.trim());
+  // The two lists line up one to one: walked in step, without splitting either.
+  let typeFrom = 0;
+  let nameFrom = 0;
+  let found = -1;
+  let foundEnd = -1;
+  for (;;) {
+    const typeEnd = commaOrEnd(typeList, typeFrom);
+    const nameEnd = commaOrEnd(nameList, nameFrom);
+    if (found === -1 && isUserTypeAt(typeList, typeFrom, typeEnd)) {
+      found = nameFrom;
+      foundEnd = nameEnd;
+    }
+    const typesDone = typeEnd === typeList.length;
+    const namesDone = nameEnd === nameList.length;
+    if (typesDone !== namesDone) return null;
+    if (typesDone) break;
+    typeFrom = typeEnd + 1;
+    nameFrom = nameEnd + 1;
   }
-  return null;
+  return found === -1 ? null : textOrNull(nameList.slice(found, foundEnd).trim());
+}
+
+function commaOrEnd(s: string, from: number): number {
+  const comma = s.indexOf(',', from);
+  return comma === -1 ? s.length : comma;
 }
 
 function isUserType(t: string | undefined): boolean {
-  return t !== undefined && t.toLowerCase().includes('user');
+  return t !== undefined && isUserTypeAt(t, 0, t.length);
+}
+
+/** s[from, to) contains `user` in any case (`AD User`, `Directory User`, `anyconnect_user`). */
+function isUserTypeAt(s: string, from: number, to: number): boolean {
+  for (let i = from; i + 4 <= to; i++) {
+    if ((s.charCodeAt(i) | 32) === 117 /* u */ && (s.charCodeAt(i + 1) | 32) === 115 /* s */
+      && (s.charCodeAt(i + 2) | 32) === 101 /* e */ && (s.charCodeAt(i + 3) | 32) === 114 /* r */) {
+      return true;
+    }
+  }
+  return false;
 }

@@ -14,8 +14,7 @@
  * rejected. Times without offset are local: opts.timeZone; a missing year comes from receivedAt.
  */
 import { emptyEvent, parsed, rejected, skipLine, type ParserFactory } from '@shadow-ai/core';
-import { isIP } from 'node:net';
-import { CONTROL_CHARS_RE, ipOrNull, isDigits, isoTimestamp, normalizeHostname } from './fields.util.ts';
+import { CONTROL_CHARS_RE, ipOrNull, ipVersion, isDigits, isoTimestamp, normalizeHostname } from './fields.util.ts';
 import {
   DNS_CLASS_RE, dnsRcodeFromText, dnsTypeFromText, parsePortText, receivedTs, resolveTimeZone, skipBlanks, tokenEnd,
   validEpochMs,
@@ -74,7 +73,7 @@ export const createUnboundParser: ParserFactory = (opts) => {
 
     const f = line.slice(pos).split(' ');
     const [client = '', name = '', type = '', dnsClass = ''] = f;
-    if (isIP(client) === 0) {
+    if (ipVersion(client) === 0) {
       if (tag === 'info:') return skipLine('Unbound info message: not a query or reply');
       return rejected('bad client address');
     }

@@ -1,8 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
-  GLUED_QUOTE, UNTERMINATED_QUOTE, keySlots, parseDateTime, parseEpochAuto, parsePortField, parseUtcOffset,
-  resolveTimeZone, scanColonPairs, scanKeyValues, splitCsv, textOrNull, wallClockMillis, type CsvStop,
+  CsvFields, GLUED_QUOTE, UNTERMINATED_QUOTE, indexCsv, keySlots, parseDateTime, parseEpochAuto, parsePortField,
+  parseUtcOffset, resolveTimeZone, scanColonPairs, scanKeyValues, slotAt, splitCsv, textOrNull, wallClockMillis,
+  type CsvStop,
 } from './vendor.util.ts';
 
 describe('splitCsv', () => {
@@ -35,6 +36,68 @@ describe('splitCsv', () => {
   it('reports unterminated and glued quoted fields', () => {
     expect(splitCsv('"a,b', 0, ',')).toBe(UNTERMINATED_QUOTE);
     expect(splitCsv('"a"b,c', 0, ',')).toBe(GLUED_QUOTE);
+  });
+});
+
+describe('indexCsv', () => {
+  it('locates the fields splitCsv cuts out, and compares them in place', () => {
+    const f = new CsvFields();
+    expect(indexCsv('x,"say ""hi""", b ,', 0, ',', Infinity, f)).toBeUndefined();
+    expect(f.count).toBe(4);
+    expect([0, 1, 2, 3, 4].map((i) => f.text(i))).toEqual(['x', 'say "hi"', ' b ', '', undefined]);
+    expect(f.is(1, 'say "hi"')).toBe(true);
+    expect(f.is(0, 'x')).toBe(true);
+    expect(f.is(0, 'xy')).toBe(false);
+    expect(f.is(9, '')).toBe(false);
+    expect(f.rawLength(1)).toBe(10);
+    expect(f.rawLength(4)).toBe(-1);
+  });
+
+  it('grows past its initial capacity and is reusable from line to line', () => {
+    const f = new CsvFields();
+    const wide = Array.from({ length: 300 }, (_, i) => (i % 2 === 0 ? `"${i}"""` : String(i))).join(',');
+    expect(indexCsv(wide, 0, ',', Infinity, f)).toBeUndefined();
+    expect(f.count).toBe(300);
+    expect(f.text(298)).toBe('298"');
+    expect(f.text(299)).toBe('299');
+    expect(indexCsv('a,b', 0, ',', Infinity, f)).toBeUndefined();
+    expect(f.count).toBe(2);
+    expect(f.text(1)).toBe('b');
+  });
+
+  it('agrees with splitCsv on arbitrary text', () => {
+    const f = new CsvFields();
+    const text = fc.array(fc.constantFrom('a', ',', '"', ' ', '\t', 'bc', '""'), { maxLength: 30 }).map((a) => a.join(''));
+    fc.assert(fc.property(text, fc.nat(3), fc.integer({ min: 1, max: 8 }), (s, start, max) => {
+      const from = Math.min(start, s.length);
+      const stop: CsvStop = { at: 0 };
+      const split = splitCsv(s, from, ',', max, stop);
+      const bad = indexCsv(s, from, ',', max, f);
+      if (typeof split === 'string') {
+        expect(bad).toBe(split);
+        return;
+      }
+      expect(bad).toBeUndefined();
+      expect(Array.from({ length: f.count }, (_, i) => f.text(i))).toEqual(split);
+      expect(f.stop).toBe(stop.at);
+      split.forEach((v, i) => expect(f.is(i, v)).toBe(true));
+    }));
+  });
+});
+
+describe('keySlots', () => {
+  it('puts an alias in the slot of the key it stands for and ignores other keys', () => {
+    const slots = keySlots(['src', 'request'], new Map([['requestUrl', 'request']]));
+    const line = 'requestUrl src request other';
+    expect(slotAt(slots, line, 0, 10)).toBe(1);
+    expect(slotAt(slots, line, 11, 14)).toBe(0);
+    expect(slotAt(slots, line, 15, 22)).toBe(1);
+    expect(slotAt(slots, line, 23, 28)).toBe(-1);
+    expect(slotAt(slots, line, 0, 6)).toBe(-1);
+  });
+
+  it('refuses an alias of a key it does not have', () => {
+    expect(() => keySlots(['a'], new Map([['b', 'c']]))).toThrow(/names no key/);
   });
 });
 

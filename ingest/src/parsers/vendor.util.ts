@@ -103,11 +103,12 @@ export function parseDateTime(s: string, zone: string | undefined): number | und
 export function parseEpochAuto(s: string): number | undefined {
   if (s.includes('.')) return parseEpochSeconds(s);
   if (!isDigits(s)) return undefined;
+  // The digits are read in place: at most 13 of them are kept, well inside exact integer range.
   let ms: number;
-  if (s.length <= 10) ms = Number(s) * 1000;
-  else if (s.length >= 12 && s.length <= 13) ms = Number(s);
-  else if (s.length >= 15 && s.length <= 16) ms = Number(s.slice(0, -3));
-  else if (s.length >= 18 && s.length <= 19) ms = Number(s.slice(0, -6));
+  if (s.length <= 10) ms = digitsAt(s, 0, s.length) * 1000;
+  else if (s.length >= 12 && s.length <= 13) ms = digitsAt(s, 0, s.length);
+  else if (s.length >= 15 && s.length <= 16) ms = digitsAt(s, 0, s.length - 3);
+  else if (s.length >= 18 && s.length <= 19) ms = digitsAt(s, 0, s.length - 6);
   else return undefined;
   return ms <= MAX_DATE_MS ? ms : undefined;
 }
@@ -141,47 +142,124 @@ export interface CsvStop {
  * of the line begins (-1 when the whole line was read). Returns the reason when a quoted field is malformed.
  */
 export function splitCsv(line: string, start: number, sep: string, max = Infinity, stop?: CsvStop): string[] | string {
+  const fields = new CsvFields();
+  const bad = indexCsv(line, start, sep, max, fields);
+  if (bad !== undefined) return bad;
+  if (stop !== undefined) stop.at = fields.stop;
   const out: string[] = [];
+  for (let i = 0; i < fields.count; i++) out.push(fields.text(i)!);
+  return out;
+}
+
+/**
+ * Where each field of one CSV line lies, as `indexCsv` found it: positions only, so the dozens of columns a
+ * vendor line carries that a parser never reads cost no string. Reused from line to line by one parser
+ * (parsing is synchronous and never re-entered).
+ */
+export class CsvFields {
+  line = '';
+  count = 0;
+  /** The index just past the last separator read when `max` fields were reached; -1 when the line was read to its end. */
+  stop = -1;
+  /** Field i is line[starts[i], ends[i]) (inside the quotes when quoted). */
+  starts = new Int32Array(64);
+  ends = new Int32Array(64);
+  /** 1 when field i holds `""` escapes, which text() turns into quotes. */
+  escaped = new Uint8Array(64);
+
+  push(from: number, to: number, escaped: boolean): void {
+    if (this.count === this.starts.length) {
+      const starts = new Int32Array(this.count * 2);
+      const ends = new Int32Array(this.count * 2);
+      const escaped = new Uint8Array(this.count * 2);
+      starts.set(this.starts);
+      ends.set(this.ends);
+      escaped.set(this.escaped);
+      this.starts = starts;
+      this.ends = ends;
+      this.escaped = escaped;
+    }
+    this.starts[this.count] = from;
+    this.ends[this.count] = to;
+    this.escaped[this.count] = escaped ? 1 : 0;
+    this.count++;
+  }
+
+  /**
+   * Drops the line once it is parsed: the instance lives as long as the module, and the line (or the whole
+   * body it is a view into) must not.
+   */
+  release(): void {
+    this.line = '';
+  }
+
+  /** Field i as text; undefined past the last field. */
+  text(i: number): string | undefined {
+    if (i >= this.count) return undefined;
+    const raw = this.line.slice(this.starts[i], this.ends[i]);
+    return this.escaped[i] === 1 ? raw.replaceAll('""', '"') : raw;
+  }
+
+  /** The length of field i as written (escapes counted twice); -1 past the last field. */
+  rawLength(i: number): number {
+    return i < this.count ? this.ends[i]! - this.starts[i]! : -1;
+  }
+
+  /** True when field i is exactly `s`, compared in place. */
+  is(i: number, s: string): boolean {
+    if (i >= this.count) return false;
+    if (this.escaped[i] === 1) return this.text(i) === s;
+    const from = this.starts[i]!;
+    return this.ends[i]! - from === s.length && this.line.startsWith(s, from);
+  }
+}
+
+/**
+ * The same reading as `splitCsv`, into `out` (positions, no strings). Returns the reason when a quoted field is
+ * malformed.
+ */
+export function indexCsv(line: string, start: number, sep: string, max: number, out: CsvFields): string | undefined {
+  out.line = line;
+  out.count = 0;
+  out.stop = -1;
   const n = line.length;
   const sepCode = sep.charCodeAt(0);
-  if (stop !== undefined) stop.at = -1;
   let i = start;
   for (;;) {
-    if (out.length >= max) {
-      if (stop !== undefined) stop.at = i;
-      return out;
+    if (out.count >= max) {
+      out.stop = i;
+      return undefined;
     }
     let j = i;
     while (j < n && line.charCodeAt(j) === 32) j++;
     if (j < n && line.charCodeAt(j) === 34 /* " */) {
-      let value = '';
-      let chunk = j + 1;
-      let k = chunk;
+      let k = j + 1;
+      let escaped = false;
+      let close: number;
       for (;;) {
         const q = line.indexOf('"', k);
         if (q === -1) return UNTERMINATED_QUOTE;
         if (line.charCodeAt(q + 1) === 34) {
-          value += line.slice(chunk, q + 1);
+          escaped = true;
           k = q + 2;
-          chunk = k;
           continue;
         }
-        value += line.slice(chunk, q);
+        close = q;
         k = q + 1;
         break;
       }
+      out.push(j + 1, close, escaped);
       while (k < n && line.charCodeAt(k) === 32) k++;
-      out.push(value);
-      if (k >= n) return out;
+      if (k >= n) return undefined;
       if (line.charCodeAt(k) !== sepCode) return GLUED_QUOTE;
       i = k + 1;
     } else {
       const end = line.indexOf(sep, i);
       if (end === -1) {
-        out.push(line.slice(i));
-        return out;
+        out.push(i, n, false);
+        return undefined;
       }
-      out.push(line.slice(i, end));
+      out.push(i, end, false);
       i = end + 1;
     }
   }
@@ -193,16 +271,23 @@ export function splitCsv(line: string, start: number, sep: string, max = Infinit
  * are skipped without a string being cut out for them.
  */
 export interface KeySlots {
-  readonly keys: readonly string[];
-  readonly byHash: ReadonlyMap<number, number>;
-  /** 1 where some wanted key's hash has these low bits: most unwanted keys are turned away without a map lookup. */
-  readonly filter: Uint8Array;
+  /** How many slots: one per key. */
+  readonly size: number;
+  /** Every name recognised: the keys, then the aliases. */
+  readonly names: readonly string[];
+  /** The slot of each name: a key's own index, or the index of the key an alias stands for. */
+  readonly slotOfName: readonly number[];
+  /**
+   * Index + 1 of the name whose hash has these low bits (`hash & mask`), 0 for none: sized so that no two names
+   * share an entry, so one typed-array read turns away the dozens of unwanted keys and finds the wanted ones.
+   */
+  readonly table: Uint16Array;
+  readonly mask: number;
 }
 
-const FILTER_MASK = 1023;
-
-/** Kept within V8's small-integer range so the map lookup never boxes a number. */
+/** Kept within V8's small-integer range so the hash is never boxed. */
 const HASH_MASK = 0x3fffffff;
+const MAX_TABLE = 1 << 16;
 
 function hashRange(s: string, from: number, to: number): number {
   let h = 0;
@@ -210,25 +295,42 @@ function hashRange(s: string, from: number, to: number): number {
   return h;
 }
 
-export function keySlots(keys: readonly string[]): KeySlots {
-  const byHash = new Map<number, number>();
-  const filter = new Uint8Array(FILTER_MASK + 1);
-  keys.forEach((key, slot) => {
-    const h = hashRange(key, 0, key.length);
-    if (byHash.has(h)) throw new Error(`key hash collision: ${key} and ${keys[byHash.get(h)!]}`);
-    byHash.set(h, slot);
-    filter[h & FILTER_MASK] = 1;
-  });
-  return { keys, byHash, filter };
+/** Slots for `keys` (slot i for keys[i]); each alias (another name a producer writes) fills its key's slot. */
+export function keySlots(keys: readonly string[], aliases: ReadonlyMap<string, string> = new Map()): KeySlots {
+  const names = [...keys];
+  const slotOfName = keys.map((_, i) => i);
+  for (const [alias, key] of aliases) {
+    const slot = keys.indexOf(key);
+    if (slot === -1) throw new Error(`alias ${alias} names no key: ${key}`);
+    names.push(alias);
+    slotOfName.push(slot);
+  }
+  const hashes = names.map((name) => hashRange(name, 0, name.length));
+  for (let size = 1024; size <= MAX_TABLE; size *= 2) {
+    const table = new Uint16Array(size);
+    const mask = size - 1;
+    let index = 0;
+    for (; index < hashes.length; index++) {
+      const at = hashes[index]! & mask;
+      if (table[at] !== 0) break;
+      table[at] = index + 1;
+    }
+    if (index === hashes.length) return { size: keys.length, names, slotOfName, table, mask };
+  }
+  throw new Error(`key hash collision among ${names.join(', ')}`);
 }
 
 /** The slot of the wanted key at line[from, to), or -1. */
 function slotOf(slots: KeySlots, line: string, from: number, to: number, hash: number): number {
-  if (slots.filter[hash & FILTER_MASK] === 0) return -1;
-  const slot = slots.byHash.get(hash);
-  if (slot === undefined) return -1;
-  const key = slots.keys[slot]!;
-  return key.length === to - from && line.startsWith(key, from) ? slot : -1;
+  const entry = slots.table[hash & slots.mask]!;
+  if (entry === 0) return -1;
+  const name = slots.names[entry - 1]!;
+  return name.length === to - from && line.startsWith(name, from) ? slots.slotOfName[entry - 1]! : -1;
+}
+
+/** The slot of the key written at line[from, to), or -1 when the parser does not want it. */
+export function slotAt(slots: KeySlots, line: string, from: number, to: number): number {
+  return slotOf(slots, line, from, to, hashRange(line, from, to));
 }
 
 /**
@@ -246,9 +348,64 @@ function closingQuote(line: string, open: number): number {
   return -1;
 }
 
-function quotedValue(line: string, open: number, close: number): string {
-  const raw = line.slice(open + 1, close);
-  return raw.includes('\\') ? raw.replace(BACKSLASH_ESCAPE_RE, '$1') : raw;
+const ESCAPED = 1;
+const TRIMMED = 2;
+
+/**
+ * The values a key/value scan found, by slot, as positions in the line: a value is cut out (and unescaped) only
+ * when the parser reads it, so values of keys a log type does not use, and the stores of fresh strings into a
+ * long-lived array, cost nothing. Reused from line to line by one parser (parsing is synchronous).
+ */
+export class SlotValues {
+  line = '';
+  /** Start of each slot's value, -1 when the line has none. */
+  readonly starts: Int32Array;
+  readonly ends: Int32Array;
+  /** ESCAPED: a quoted value whose backslash escapes text() undoes; TRIMMED: a bare value text() trims. */
+  readonly flags: Uint8Array;
+
+  constructor(size: number) {
+    this.starts = new Int32Array(size).fill(-1);
+    this.ends = new Int32Array(size);
+    this.flags = new Uint8Array(size);
+  }
+
+  reset(line: string): void {
+    this.line = line;
+    this.starts.fill(-1);
+  }
+
+  /**
+   * Drops the line once it is parsed: the instance lives as long as the module, and the line (or the whole
+   * body it is a view into) must not.
+   */
+  release(): void {
+    this.line = '';
+  }
+
+  set(slot: number, from: number, to: number, flags: number): void {
+    this.starts[slot] = from;
+    this.ends[slot] = to;
+    this.flags[slot] = flags;
+  }
+
+  /** The value of `slot` as the log means it; undefined when the line has none. */
+  text(slot: number): string | undefined {
+    const from = this.starts[slot]!;
+    if (from === -1) return undefined;
+    const raw = this.line.slice(from, this.ends[slot]);
+    const flags = this.flags[slot]!;
+    if (flags === 0) return raw;
+    if (flags === TRIMMED) return raw.trim();
+    return raw.includes('\\') ? raw.replace(BACKSLASH_ESCAPE_RE, '$1') : raw;
+  }
+}
+
+/** Copies what a scan found into `out`, for the callers that want the values as an array. */
+function copySlotValues(values: SlotValues, out: (string | undefined)[]): void {
+  for (let slot = 0; slot < values.starts.length; slot++) {
+    if (values.starts[slot] !== -1) out[slot] = values.text(slot);
+  }
 }
 
 /**
@@ -259,6 +416,15 @@ function quotedValue(line: string, open: number, close: number): string {
 export function scanKeyValues(
   line: string, start: number, slots: KeySlots, out: (string | undefined)[],
 ): string | undefined {
+  const values = new SlotValues(slots.size);
+  values.reset(line);
+  const bad = scanKeyValueSlots(line, start, slots, values);
+  if (bad === undefined) copySlotValues(values, out);
+  return bad;
+}
+
+/** `scanKeyValues` into positions (see SlotValues); `values` must have been reset to `line`. */
+export function scanKeyValueSlots(line: string, start: number, slots: KeySlots, values: SlotValues): string | undefined {
   const n = line.length;
   let i = start;
   while (i < n) {
@@ -281,13 +447,13 @@ export function scanKeyValues(
       const close = closingQuote(line, eq + 1);
       if (close === -1) return UNTERMINATED_QUOTE;
       if (close + 1 < n && !isBlank(line.charCodeAt(close + 1))) return GLUED_QUOTE;
-      if (slot !== -1) out[slot] = quotedValue(line, eq + 1, close);
+      if (slot !== -1) values.set(slot, eq + 2, close, ESCAPED);
       i = close + 1;
     } else {
       // Bare values end at a space (FortiOS never separates with tabs): a native search beats a char loop.
       let end = line.indexOf(' ', eq + 1);
       if (end === -1) end = n;
-      if (slot !== -1) out[slot] = line.slice(eq + 1, end);
+      if (slot !== -1) values.set(slot, eq + 1, end, 0);
       i = end;
     }
   }
@@ -301,6 +467,17 @@ export function scanKeyValues(
  */
 export function scanColonPairs(
   line: string, start: number, bracketed: boolean, slots: KeySlots, out: (string | undefined)[],
+): string | undefined {
+  const values = new SlotValues(slots.size);
+  values.reset(line);
+  const bad = scanColonPairSlots(line, start, bracketed, slots, values);
+  if (bad === undefined) copySlotValues(values, out);
+  return bad;
+}
+
+/** `scanColonPairs` into positions (see SlotValues); `values` must have been reset to `line`. */
+export function scanColonPairSlots(
+  line: string, start: number, bracketed: boolean, slots: KeySlots, values: SlotValues,
 ): string | undefined {
   const n = line.length;
   let i = start;
@@ -332,7 +509,7 @@ export function scanColonPairs(
     if (line.charCodeAt(v) === 34) {
       const close = closingQuote(line, v);
       if (close === -1) return UNTERMINATED_QUOTE;
-      if (slot !== -1) out[slot] = quotedValue(line, v, close);
+      if (slot !== -1) values.set(slot, v + 1, close, ESCAPED);
       i = close + 1;
       while (i < n && isBlank(line.charCodeAt(i))) i++;
       if (i < n) {
@@ -346,7 +523,7 @@ export function scanColonPairs(
         if (c === 59 || (bracketed && c === 93)) break;
         end++;
       }
-      if (slot !== -1) out[slot] = line.slice(v, end).trim();
+      if (slot !== -1) values.set(slot, v, end, TRIMMED);
       i = end;
     }
   }

@@ -22,8 +22,9 @@
  *    256, its responses are skipped so each query counts once (their RCODE is then not kept).
  */
 import { emptyEvent, parsed, rejected, skipLine, type LineParser, type ParseResult, type ParserFactory } from '@shadow-ai/core';
-import { isIP } from 'node:net';
-import { CONTROL_CHARS_RE, digitsAt, ipOrNull, isDigits, isoTimestamp, normalizeHostname } from './fields.util.ts';
+import {
+  CONTROL_CHARS_RE, digitsAt, ipOrNull, ipVersion, isDigits, isoTimestamp, normalizeHostname,
+} from './fields.util.ts';
 import {
   DNS_RCODE_RE, dnsRcodeFromText, dnsTypeFromText, epochNumberToMillis, isHex, parseIsoMillis, resolveTimeZone,
   skipBlanks, tokenEnd, validEpochMs, wallToUtc,
@@ -108,7 +109,7 @@ function debugLine(line: string, state: State): ParseResult {
   if (!isHex(packetId)) return rejected('bad packet id: expected hex');
   if (proto !== 'UDP' && proto !== 'TCP') return rejected('bad transport: expected UDP or TCP');
   if (direction !== 'Snd' && direction !== 'Rcv') return rejected('bad direction: expected Snd or Rcv');
-  if (isIP(remote) === 0) return rejected('bad remote IP');
+  if (ipVersion(remote) === 0) return rejected('bad remote IP');
   if (xid.length > 4 || !isHex(xid)) return rejected('bad xid: expected up to 4 hex digits');
   if (response && head[5] !== 'R') return rejected('malformed packet line: expected R (response) or blank');
   if (opcode.length !== 1 || !'QNU?'.includes(opcode)) return rejected('bad opcode: expected Q, N, U or ?');
@@ -277,7 +278,7 @@ function etwEvent(line: string, state: State): ParseResult {
   const dnsType = typeof qtype === 'string' || typeof qtype === 'number' ? dnsTypeFromText(String(qtype)) : null;
   if (dnsType === undefined) return rejected('bad QTYPE');
   const client = etwField(sources, id === QUERY_RECEIVED ? 'Source' : 'Destination');
-  if (client !== undefined && (typeof client !== 'string' || isIP(client) === 0)) {
+  if (client !== undefined && (typeof client !== 'string' || ipVersion(client) === 0)) {
     return rejected(`bad ${id === QUERY_RECEIVED ? 'Source' : 'Destination'}: expected an IP address`);
   }
   let dnsRcode: string | null = null;

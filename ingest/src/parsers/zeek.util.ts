@@ -11,8 +11,7 @@
  *   out. A `_path` field (and the `{"dns": {…}}` wrapping of the Kafka writer) names the log.
  */
 import { emptyEvent, parsed, rejected, skipLine, type NormalizedEvent, type ParseResult, type LineParser } from '@shadow-ai/core';
-import { isIP } from 'node:net';
-import { CONTROL_CHARS_RE, isoTimestamp, parseEpochSeconds } from './fields.util.ts';
+import { CONTROL_CHARS_RE, ipVersion, isoTimestamp, parseEpochSeconds } from './fields.util.ts';
 import { epochNumberToMillis, parseIsoMillis, parsePortText, UTC, validEpochMs } from './common.util.ts';
 
 /** What one Zeek log type needs from a record. */
@@ -192,7 +191,7 @@ function isHexPair(s: string, i: number): boolean {
 /** An address column: null when unset; undefined (reject) when not an IP. */
 export function zeekIp(v: string | null): string | null | undefined {
   if (v === null) return null;
-  return isIP(v) !== 0 ? v : undefined;
+  return ipVersion(v) !== 0 ? v : undefined;
 }
 
 /** A port column (`53`, or `53/udp` in some exports): null when unset or 0; undefined when malformed. */

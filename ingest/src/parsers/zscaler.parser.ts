@@ -26,7 +26,9 @@ import {
   CONTROL_CHARS_RE, digitsAt, ipOrNull, isDigits, isoTimestamp, monthIndex, parseByteCount, parseHttpStatus,
   urlTarget,
 } from './fields.util.ts';
-import { parseDateTime, parseEpochAuto, resolveTimeZone, splitCsv, wallClockMillis } from './vendor.util.ts';
+import {
+  CsvFields, indexCsv, parseDateTime, parseEpochAuto, resolveTimeZone, wallClockMillis,
+} from './vendor.util.ts';
 
 export const ZSCALER_FORMAT = 'zscaler';
 
@@ -35,6 +37,8 @@ const COL = {
   time: 0, login: 1, url: 3, action: 4, reqsize: 7, respsize: 8, cip: 21, sip: 22, reqmethod: 23, respcode: 24, ua: 25,
 } as const;
 const MIN_COLUMNS = COL.ua + 1;
+/** Reused: parsing is synchronous and never re-entered. */
+const COLUMNS = new CsvFields();
 
 /** JSON keys per event field, first match wins. */
 const KEYS = {
@@ -138,22 +142,36 @@ function parseJson(text: string, zone: string | undefined): ParseResult {
 }
 
 function parseDelimited(line: string, start: number, zone: string | undefined): ParseResult {
-  const sep = separatorAfterFirstField(line, start);
-  const cols = splitCsv(line, start, sep, MIN_COLUMNS);
-  if (typeof cols === 'string') return rejected(cols);
-  if (cols.length < MIN_COLUMNS) return rejected('too few columns for the default NSS web feed (need 26)');
+  try {
+    return readDelimited(line, start, zone);
+  } finally {
+    COLUMNS.release();
+  }
+}
 
-  const time = placeholderToNull(cols[COL.time]);
+function readDelimited(line: string, start: number, zone: string | undefined): ParseResult {
+  const sep = separatorAfterFirstField(line, start);
+  const cols = COLUMNS;
+  const malformed = indexCsv(line, start, sep, MIN_COLUMNS, cols);
+  if (malformed !== undefined) return rejected(malformed);
+  if (cols.count < MIN_COLUMNS) return rejected('too few columns for the default NSS web feed (need 26)');
+
+  const time = column(cols, COL.time);
   const ms = time === null ? undefined : parseNssTime(time, zone);
   if (ms === undefined) return rejected('bad timestamp: expected like "Mon Nov 25 10:00:00 2026"');
   const event = emptyEvent('proxy', ZSCALER_FORMAT, isoTimestamp(ms));
-  const col = (i: number): string | null => placeholderToNull(cols[i]);
   const bad = fillCommon(event, {
-    user: col(COL.login), url: col(COL.url), srcIp: col(COL.cip), destIp: col(COL.sip), method: col(COL.reqmethod),
-    status: col(COL.respcode), bytesOut: col(COL.reqsize), bytesIn: col(COL.respsize), userAgent: col(COL.ua),
-    action: col(COL.action),
+    user: column(cols, COL.login), url: column(cols, COL.url), srcIp: column(cols, COL.cip),
+    destIp: column(cols, COL.sip), method: column(cols, COL.reqmethod), status: column(cols, COL.respcode),
+    bytesOut: column(cols, COL.reqsize), bytesIn: column(cols, COL.respsize), userAgent: column(cols, COL.ua),
+    action: column(cols, COL.action),
   });
   return bad === undefined ? parsed(event) : rejected(bad);
+}
+
+/** Column i, null when it holds a placeholder (told by its length before any text is cut out). */
+function column(cols: CsvFields, i: number): string | null {
+  return cols.rawLength(i) > MAX_PLACEHOLDER_LENGTH ? cols.text(i)! : placeholderToNull(cols.text(i));
 }
 
 /** `,` or a tab: whichever follows the first field (the time, which contains neither). */
@@ -257,34 +275,40 @@ function placeholderToNull(s: string | undefined): string | null {
 function parseNssTime(s: string, zone: string | undefined): number | undefined {
   const c = s.charCodeAt(0);
   if (c >= 48 && c <= 57) return isDigits(s) ? parseEpochAuto(s) : parseDateTime(s, zone);
-  const parts = s.split(' ');
   let month0: number | undefined;
   let day = -1;
   let year = -1;
-  let clock = '';
+  let clock = -1;
   let explicitUtc = false;
-  for (const part of parts) {
-    if (part === '') continue;
-    if (part === 'GMT' || part === 'UTC') {
+  // Words between single blanks, read in place: no array of parts per line.
+  for (let from = 0; from <= s.length;) {
+    let to = s.indexOf(' ', from);
+    if (to === -1) to = s.length;
+    const len = to - from;
+    const at = from;
+    from = to + 1;
+    if (len === 0) continue;
+    const word = len === 3 ? s.slice(at, to) : null;
+    if (len === 3 && (word === 'GMT' || word === 'UTC')) {
       // A feed whose format appends %s{tz} set to GMT/UTC states its zone.
       explicitUtc = true;
       continue;
     }
-    if (part.length === 3 && month0 === undefined && monthIndex(part) !== undefined) {
-      month0 = monthIndex(part);
-    } else if (part.length === 8 && part[2] === ':' && part[5] === ':') {
-      clock = part;
-    } else if (part.length === 4 && isDigits(part)) {
-      year = Number(part);
-    } else if (part.length <= 2 && isDigits(part)) {
-      day = Number(part);
-    } else if (!(part.length === 3 && DAY_NAMES.has(part))) {
+    if (word !== null && month0 === undefined && monthIndex(word) !== undefined) {
+      month0 = monthIndex(word);
+    } else if (len === 8 && s.charCodeAt(at + 2) === 58 && s.charCodeAt(at + 5) === 58) {
+      clock = at;
+    } else if (len === 4 && digitsAt(s, at, 4) !== -1) {
+      year = digitsAt(s, at, 4);
+    } else if (len <= 2 && digitsAt(s, at, len) !== -1) {
+      day = digitsAt(s, at, len);
+    } else if (!(word !== null && DAY_NAMES.has(word))) {
       return undefined;
     }
   }
-  if (month0 === undefined || day < 0 || year < 0 || clock === '') return undefined;
-  const hour = digitsAt(clock, 0, 2);
-  const minute = digitsAt(clock, 3, 2);
-  const second = digitsAt(clock, 6, 2);
+  if (month0 === undefined || day < 0 || year < 0 || clock === -1) return undefined;
+  const hour = digitsAt(s, clock, 2);
+  const minute = digitsAt(s, clock + 3, 2);
+  const second = digitsAt(s, clock + 6, 2);
   return wallClockMillis(explicitUtc ? undefined : zone, year, month0, day, hour, minute, second, 0);
 }
