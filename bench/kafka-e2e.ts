@@ -65,8 +65,14 @@ export async function benchKafkaE2e(opts: { lines: number; linesPerMessage: numb
       await new Promise((r) => setTimeout(r, 200));
     }
     const consumeSecs = first === null ? Infinity : Number(process.hrtime.bigint() - first) / 1e9;
-    const text = await (await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).text();
-    const lag = [...text.matchAll(lagRe)].reduce((s, m) => s + Number(m[1]), 0);
+    // The lag gauge is set at the end of each batch, just after its lines are counted: read it once it settles.
+    let lag = -1;
+    for (let i = 0; i < 20; i++) {
+      const text = await (await fetch(`${service.url}/metrics`, { headers: { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } })).text();
+      lag = [...text.matchAll(lagRe)].reduce((s, m) => s + Number(m[1]), 0);
+      if (lag === 0) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
     await service.stop();
     if (done < opts.lines) throw new Error(`only ${done} of ${opts.lines} lines consumed in time`);
     return [

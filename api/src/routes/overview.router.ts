@@ -5,9 +5,8 @@ import { queryRows } from '@shadow-ai/clickhouse';
 import { appUsageSql, dailyUsageSql, dailyUsersSql, FINDING_STATUSES, FINDINGS_VIEW, SANCTION_STATUSES, topUsersSql, usageTotalsSql } from '@shadow-ai/detect';
 import type { ApiDeps } from '../deps.ts';
 import { ROLES } from '../auth/roles.ts';
-import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { errorSchema } from '../errors.ts';
-import { isoOut } from '../time-params.ts';
+import { appUsagePage, usageOut, type UsageDbRow } from './usage.router.ts';
 
 /** Statuses that count as shadow AI in the overview: use nobody approved. `monitored` is tolerated use. */
 const UNSANCTIONED = new Set<string>(['unsanctioned', 'blocked']);
@@ -33,16 +32,7 @@ const inventoryItemSchema = z
   })
   .meta({ id: 'InventoryItem' });
 
-interface AppRow {
-  app_id: string;
-  users: number | string;
-  requests: number | string;
-  blocked: number | string;
-  bytes_out: number | string;
-  bytes_in: number | string;
-  first_seen: string;
-  last_seen: string;
-}
+type AppRow = UsageDbRow;
 
 const windowQuery = {
   days: z.coerce.number().int().min(1).max(366).default(30).describe('the window: this many days up to and including today (UTC)'),
@@ -73,13 +63,8 @@ export const overviewRouter =
         category: a?.category ?? null,
         sanction: deps.sanctions.statusOf(r.app_id),
         riskScore: a ? riskScore(a.risk) : null,
-        users: Number(r.users),
-        requests: Number(r.requests),
-        blocked: Number(r.blocked),
-        bytesOut: Number(r.bytes_out),
-        bytesIn: Number(r.bytes_in),
-        firstSeen: isoOut(r.first_seen),
-        lastSeen: isoOut(r.last_seen),
+        users: Number(r.users ?? 0),
+        ...usageOut(r),
       };
     };
 
@@ -206,21 +191,11 @@ export const overviewRouter =
         },
       },
       async (req) => {
-        const q = req.query;
-        const params: Record<string, unknown> = { since: sinceParam(windowStart(q.days)), limit: q.limit + 1 };
-        if (q.sanction) {
-          params.sanctioned = deps.catalog.current.apps.map((a) => a.id).filter((id) => deps.sanctions.statusOf(id) === q.sanction);
-        }
-        if (q.cursor) {
-          const [requests, appId] = decodeCursor(q.cursor, ['number', 'string']);
-          Object.assign(params, { c_req: requests, c_app: appId });
-        }
-        const rows = await queryRows<AppRow>(deps.client, appUsageSql({ since: true, appIds: Boolean(q.sanction), cursor: Boolean(q.cursor) }), params);
-        const page = rows.slice(0, q.limit);
-        const last = page[page.length - 1];
+        const { days, ...page } = req.query;
+        const { rows, nextCursor } = await appUsagePage(deps, { ...page, since: sinceParam(windowStart(days)) });
         return {
-          items: page.map(inventoryItem),
-          nextCursor: rows.length > q.limit && last ? encodeCursor([Number(last.requests), last.app_id]) : null,
+          items: rows.map(inventoryItem),
+          nextCursor,
         };
       },
     );

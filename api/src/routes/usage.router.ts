@@ -7,7 +7,7 @@ import { decodeCursor, encodeCursor } from '../cursor.ts';
 import { errorSchema, HttpError } from '../errors.ts';
 import { isoOut, isoTime } from '../time-params.ts';
 
-interface UsageDbRow {
+export interface UsageDbRow {
   app_id: string;
   users?: number | string;
   days?: number | string;
@@ -52,7 +52,30 @@ function timeParams(q: { since?: string; until?: string }, params: Record<string
   return { since: Boolean(q.since), until: Boolean(q.until) };
 }
 
-const usageOut = (r: UsageDbRow) => ({
+/**
+ * One page of apps by requests (GET /v1/apps, the console's inventory): the shared SQL, an optional
+ * filter on the apps' sanction status, keyset pagination on (requests, app id).
+ */
+export async function appUsagePage(
+  deps: Pick<ApiDeps, 'client' | 'catalog' | 'sanctions'>,
+  q: { since?: string; until?: string; sanction?: (typeof SANCTION_STATUSES)[number]; limit: number; cursor?: string },
+): Promise<{ rows: UsageDbRow[]; nextCursor: string | null }> {
+  const params: Record<string, unknown> = { limit: q.limit + 1 };
+  const range = timeParams(q, params);
+  if (q.sanction) {
+    params.sanctioned = deps.catalog.current.apps.map((a) => a.id).filter((id) => deps.sanctions.statusOf(id) === q.sanction);
+  }
+  if (q.cursor) {
+    const [requests, appId] = decodeCursor(q.cursor, ['number', 'string']);
+    Object.assign(params, { c_req: requests, c_app: appId });
+  }
+  const rows = await queryRows<UsageDbRow>(deps.client, appUsageSql({ ...range, appIds: Boolean(q.sanction), cursor: Boolean(q.cursor) }), params);
+  const page = rows.slice(0, q.limit);
+  const last = page[page.length - 1];
+  return { rows: page, nextCursor: rows.length > q.limit && last ? encodeCursor([Number(last.requests), last.app_id]) : null };
+}
+
+export const usageOut = (r: UsageDbRow) => ({
   requests: Number(r.requests),
   blocked: Number(r.blocked),
   bytesOut: Number(r.bytes_out),
@@ -80,26 +103,9 @@ export const usageRouter =
         },
       },
       async (req) => {
-        const q = req.query;
-        const params: Record<string, unknown> = {};
-        const range = timeParams(q, params);
-        if (q.sanction) {
-          params.sanctioned = deps.catalog.current.apps.map((a) => a.id).filter((id) => deps.sanctions.statusOf(id) === q.sanction);
-        }
-        if (q.cursor) {
-          const [requests, appId] = decodeCursor(q.cursor, ['number', 'string']);
-          Object.assign(params, { c_req: requests, c_app: appId });
-        }
-        params.limit = q.limit + 1;
-        const rows = await queryRows<UsageDbRow>(
-          deps.client,
-          appUsageSql({ ...range, appIds: Boolean(q.sanction), cursor: Boolean(q.cursor) }),
-          params,
-        );
-        const page = rows.slice(0, q.limit);
-        const last = page[page.length - 1];
+        const { rows, nextCursor } = await appUsagePage(deps, req.query);
         return {
-          items: page.map((r) => {
+          items: rows.map((r) => {
             const a = deps.catalog.current.get(r.app_id);
             return {
               appId: r.app_id,
@@ -111,7 +117,7 @@ export const usageRouter =
               ...usageOut(r),
             };
           }),
-          nextCursor: rows.length > q.limit && last ? encodeCursor([Number(last.requests), last.app_id]) : null,
+          nextCursor,
         };
       },
     );
