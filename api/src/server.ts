@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from '@shadow-ai/core';
 import type { ApiDeps } from './deps.ts';
 import { installErrorHandling } from './errors.ts';
@@ -72,10 +72,27 @@ export async function buildServer(deps: ApiDeps, log: Logger): Promise<FastifyIn
         const schema = out.schema as Record<string, unknown>;
         schema['x-required-role'] = access;
         if (access === 'public') schema.security = [];
-        else schema.description = `${String(schema.description ?? '')}${schema.description ? '\n\n' : ''}Requires role: ${access}.`;
+        else {
+          schema.description = `${String(schema.description ?? '')}${schema.description ? '\n\n' : ''}Requires role: ${access}.`;
+          // The auth hook answers these for every protected route, before the handler runs.
+          const error = (description: string) => ({
+            description,
+            type: 'object',
+            properties: { error: { type: 'string' }, message: { type: 'string' } },
+            required: ['error', 'message'],
+          });
+          schema.response = {
+            401: error('No credentials, or credentials that are invalid, revoked or expired'),
+            403: error(`The credentials' role is below ${access}`),
+            429: error('Too many failed authentications from this address; retry after a minute'),
+            ...(schema.response as Record<string, unknown> | undefined),
+          };
+        }
       }
       return out;
     },
+    // Schemas registered with `.meta({ id })` go to components.schemas, where the operations' $refs point.
+    transformObject: jsonSchemaTransformObject,
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 

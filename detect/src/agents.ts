@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '@shadow-ai/clickhouse';
-import { fromClickHouseTime, toClickHouseTime } from '@shadow-ai/core';
+import { fromClickHouseTime, isoInstant, toClickHouseTime } from '@shadow-ai/core';
 import { z } from 'zod';
 
 export const AGENT_KINDS = ['service-account', 'workload', 'host'] as const;
@@ -12,7 +12,7 @@ export const agentInputSchema = z.strictObject({
   kind: z.enum(AGENT_KINDS),
   /** the human accountable for it; empty means nobody is */
   sponsor: z.string().max(256).default(''),
-  expiresAt: z.iso.datetime({ offset: true }).nullable().default(null),
+  expiresAt: isoInstant.nullable().default(null),
   /** app ids it may use; empty: none */
   allowedApps: z.array(z.string().min(1).max(64)).max(500).default([]),
   description: z.string().max(1000).default(''),

@@ -92,6 +92,39 @@ describe('authentication and authorisation of every route', () => {
       body: op.method === 'GET' || op.method === 'DELETE' ? undefined : '{}',
     });
 
+  it('documents every protected route with its 401/403/429 answers, and every schema it refers to', async () => {
+    const doc = (await (await fetch(`${service.url}/docs/json`)).json()) as {
+      paths: Record<string, Record<string, { 'x-required-role'?: string; responses?: Record<string, unknown> }>>;
+      components?: { schemas?: Record<string, unknown> };
+    };
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        if (op['x-required-role'] === 'public') continue;
+        expect(Object.keys(op.responses ?? {}), `${method.toUpperCase()} ${path}`).toEqual(expect.arrayContaining(['401', '403', '429']));
+      }
+    }
+    const refs = new Set([...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!));
+    expect(refs.size).toBeGreaterThan(5);
+    for (const name of refs) expect(doc.components?.schemas?.[name], `components.schemas.${name}`).toBeDefined();
+  });
+
+  it('refuses a time the store cannot hold with 400, and stores a time with an offset as the same instant', async () => {
+    const far = await authFetch(`${service.url}/v1/keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'far-future', role: 'viewer', expiresAt: '3522-04-02T09:10:27+15:17' }),
+    });
+    expect(far.status).toBe(400);
+    const put = await authFetch(`${service.url}/v1/apps/perplexity/sanction`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'monitored', reason: 'pilot', expiresAt: '2099-01-01T10:00:00+02:00' }),
+    });
+    expect(put.status).toBe(200);
+    const got = (await getJson<{ decision: { expiresAt: string } }>(`${service.url}/v1/apps/perplexity/sanction`)).body;
+    expect(got.decision.expiresAt).toBe('2099-01-01T08:00:00.000Z');
+  });
+
   it('answers 401 without credentials, 403 below the route role, and lets the route role through — for every route', async () => {
     const ops = await operations();
     expect(ops.length).toBeGreaterThan(25);

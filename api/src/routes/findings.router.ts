@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { isoInstant } from '@shadow-ai/core';
 import { queryRows } from '@shadow-ai/clickhouse';
 import { FINDING_DEFINITIONS, FINDING_STATUSES, FINDING_TYPES, FINDINGS_VIEW, TriageError } from '@shadow-ai/detect';
 import type { ApiDeps } from '../deps.ts';
@@ -313,7 +314,7 @@ export const findingsRouter =
               appId: z.string().min(1).max(64).optional(),
               type: z.enum(FINDING_TYPES).optional(),
               reason: z.string().min(3).max(1000),
-              expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
+              expiresAt: isoInstant.nullable().optional(),
             })
             .refine((b) => b.user || b.appId || b.type, 'a rule needs a user, an app or a type'),
           response: { 201: z.object({ rule: ruleSchema, suppressed: z.number() }), 400: errorSchema },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { isoInstant } from '@shadow-ai/core';
 import { SANCTION_STATUSES, scopeSchema } from '@shadow-ai/detect';
 import type { ApiDeps } from '../deps.ts';
 import { ROLES } from '../auth/roles.ts';
@@ -51,7 +52,7 @@ export const governanceRouter =
           body: z.strictObject({
             name: z.string().min(1).max(100),
             role: z.enum(ROLES),
-            expiresAt: z.iso.datetime({ offset: true }).nullable().default(null),
+            expiresAt: isoInstant.nullable().default(null),
           }),
           response: { 201: keySchema.extend({ key: z.string() }), 400: errorSchema },
         },
@@ -91,7 +92,7 @@ export const governanceRouter =
             status: z.enum(SANCTION_STATUSES),
             reason: z.string().min(1).max(1000),
             scope: scopeSchema.default({ type: 'organisation' }),
-            expiresAt: z.iso.datetime({ offset: true }).nullable().default(null),
+            expiresAt: isoInstant.nullable().default(null),
           }),
           response: { 200: overrideSchema, 400: errorSchema, 404: errorSchema },
         },

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { isoInstant } from '@shadow-ai/core';
 import { leaseSchema, parseLeaseCsv } from '@shadow-ai/detect';
 import type { ApiDeps } from '../deps.ts';
 import { errorSchema, HttpError } from '../errors.ts';
@@ -49,7 +50,7 @@ export const identityRouter =
         schema: {
           summary: 'Who had an IP address at a time',
           tags: ['identity'],
-          querystring: z.strictObject({ ip: z.string().min(2).max(45), at: z.iso.datetime({ offset: true }) }),
+          querystring: z.strictObject({ ip: z.string().min(2).max(45), at: isoInstant }),
           response: { 200: z.object({ ip: z.string(), at: z.string(), user: z.string().nullable() }), 400: errorSchema },
         },
       },

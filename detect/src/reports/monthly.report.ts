@@ -45,6 +45,8 @@ export function monthOf(date: Date): string {
 /** A month a report can be made for: well formed, and not after the current month (which is partial). */
 export function checkMonth(month: string, now: Date = new Date()): MonthCheck {
   if (!MONTH_PATTERN.test(month)) return { ok: false, reason: `month must be YYYY-MM (e.g. ${monthOf(now)}), got "${month.slice(0, 40)}"` };
+  // Before 1970 there was no shadow AI, and the date arithmetic below would leave the epoch's range.
+  if (month < '1970-01') return { ok: false, reason: `month ${month} is before 1970-01` };
   if (month > monthOf(now)) return { ok: false, reason: `month ${month} is in the future (now is ${monthOf(now)})` };
   return { ok: true, range: monthRange(month) };
 }

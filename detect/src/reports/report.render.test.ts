@@ -37,7 +37,8 @@ describe('months', () => {
     const now = new Date('2026-11-26T12:00:00Z');
     expect(checkMonth('2026-11', now).ok).toBe(true);
     expect(checkMonth('2026-12', now)).toEqual({ ok: false, reason: 'month 2026-12 is in the future (now is 2026-11)' });
-    for (const bad of ['2026-13', '2026-1', '26-01', '2026-00', '2026-01-01', '']) expect(checkMonth(bad, now).ok, bad).toBe(false);
+    for (const bad of ['2026-13', '2026-1', '26-01', '2026-00', '2026-01-01', '', '0000-01', '1969-12']) expect(checkMonth(bad, now).ok, bad).toBe(false);
+    expect(checkMonth('1970-01', now).ok).toBe(true);
   });
 
   it('bands severities', () => {
