@@ -42,7 +42,8 @@ describe('the API under generated requests', () => {
         '--request-timeout', '30',
         '--no-color',
       ],
-      { encoding: 'utf8', timeout: 600_000 },
+      // Its example database goes to the test's directory, not the repository.
+      { encoding: 'utf8', timeout: 600_000, cwd: dir },
     );
     const out = `${run.stdout}\n${run.stderr}`;
     expect(out).toMatch(/Tested: \d{2}/);
