@@ -7,6 +7,7 @@ import { exportCommand } from './commands/export.command.ts';
 import { keysCommand } from './commands/keys.command.ts';
 import { parseCommand } from './commands/parse.command.ts';
 import { reportCommand } from './commands/report.command.ts';
+import { ReplayError, replayCommand } from './commands/replay.command.ts';
 import { scanCommand } from './commands/scan.command.ts';
 import { schemaCommand } from './commands/schema.command.ts';
 import { startCommand } from './commands/start.command.ts';
@@ -21,6 +22,7 @@ Commands:
   parse --format FMT|auto FILE…  log lines → NormalizedEvent NDJSON; rejects on stderr
   classify HOST_OR_URL…          which AI app a destination belongs to (JSON per input)
   scan FILE… [--json]            one-shot report of AI apps, users and findings in log files
+  replay FILE… --to URL           send log files to a running service in batches (backfill; replays store nothing twice)
   report --month YYYY-MM --format html|pdf|csv|json [--out FILE]
                                  the monthly Shadow AI report
   catalog lint | stats [--json]  validate / count the AI app catalog
@@ -36,6 +38,7 @@ const COMMANDS: Record<string, (argv: string[], io: Io) => Promise<number>> = {
   parse: parseCommand,
   classify: classifyCommand,
   scan: scanCommand,
+  replay: replayCommand,
   report: reportCommand,
   catalog: catalogCommand,
   keys: keysCommand,
@@ -65,7 +68,7 @@ export async function main(argv: string[], io: Io = createStreamIo(process.stdou
       io.err(`shadow-ai ${name}: ${(err as Error).message}\nRun "shadow-ai ${name} --help" for usage.\n`);
       return 2;
     }
-    if (err instanceof ConfigError || err instanceof CatalogError || err instanceof ChromiumMissingError) {
+    if (err instanceof ConfigError || err instanceof CatalogError || err instanceof ChromiumMissingError || err instanceof ReplayError) {
       io.err(`shadow-ai ${name}: ${err.message}\n`);
       return 1;
     }
