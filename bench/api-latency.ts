@@ -92,7 +92,8 @@ export async function benchApiLatency(opts: { events: number; requests: number }
   const out: Record<string, unknown>[] = [];
   try {
     const gen = await generate(dir, opts.events);
-    const service = await startService({ dataDir: dir, env: { LOG_LEVEL: 'warn', DETECT_INTERVAL_MS: '5000' } });
+    // The first start over a freshly generated store derives every finding before it listens: minutes.
+    const service = await startService({ dataDir: dir, env: { LOG_LEVEL: 'warn', DETECT_INTERVAL_MS: '5000' }, listenTimeoutMs: 1_200_000 });
     try {
       // Wait until the detector has stopped writing (its first full evaluation is done), so the
       // findings table is what it will be. A reused store may have nothing new to write.

@@ -40,6 +40,8 @@ export async function startService(opts: {
   env?: Record<string, string>;
   dataDir?: string;
   waitForListen?: boolean;
+  /** how long start-up may take (migrations and the first detection over a large store take longer) */
+  listenTimeoutMs?: number;
 }): Promise<Service> {
   const dataDir = opts.dataDir ?? tempDir('data');
   const proc = spawn(process.execPath, [CLI, 'start'], {
@@ -68,7 +70,8 @@ export async function startService(opts: {
     },
   };
   if (opts.waitForListen === false) return service;
-  const deadline = Date.now() + 90_000;
+  const listenTimeoutMs = opts.listenTimeoutMs ?? 90_000;
+  const deadline = Date.now() + listenTimeoutMs;
   while (Date.now() < deadline) {
     const m = /shadow-ai listening on (http:\/\/[^\s;]+)/.exec(out);
     if (m) {
@@ -81,7 +84,7 @@ export async function startService(opts: {
     await new Promise((r) => setTimeout(r, 100));
   }
   proc.kill('SIGKILL');
-  throw new Error(`shadow-ai start did not listen within 90 s:\n${out.slice(-4000)}`);
+  throw new Error(`shadow-ai start did not listen within ${listenTimeoutMs / 1000} s:\n${out.slice(-4000)}`);
 }
 
 export function removeDir(dir: string): void {
