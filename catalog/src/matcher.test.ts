@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { appSchema, type CatalogApp } from './app.schema.ts';
+import type { CatalogApp } from './app.schema.ts';
+import { testApp } from './testing.ts';
 import { Matcher, pathOf } from './matcher.ts';
 import { normalizeHost } from './host.ts';
 
-const app = (id: string, domains: CatalogApp['domains'], signatures: unknown[] = []): CatalogApp =>
-  appSchema.parse({
-    id,
-    name: id,
-    vendor: 'v',
-    category: 'chat-assistant',
-    description: 'd',
-    homepage: 'https://example.com',
-    domains,
-    signatures,
-    references: ['https://example.com'],
-  });
+const app = (id: string, domains: CatalogApp['domains'], signatures: unknown[] = []) => testApp(id, domains, { signatures });
 
 const matcher = new Matcher([
   app('chat', [{ host: 'chat.example', match: 'suffix' }, { host: 'old.vendor.example', match: 'exact' }], [

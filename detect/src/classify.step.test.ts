@@ -1,20 +1,10 @@
-import { Catalog, appSchema, type CatalogApp } from '@shadow-ai/catalog';
+import { Catalog } from '@shadow-ai/catalog';
+import { testApp } from '@shadow-ai/catalog/testing';
 import { emptyEvent } from '@shadow-ai/core';
 import { describe, expect, it } from 'vitest';
 import { createClassifyStep } from './classify.step.ts';
 
-const app = (id: string, host: string): CatalogApp =>
-  appSchema.parse({
-    id,
-    name: id,
-    vendor: 'v',
-    category: 'chat-assistant',
-    description: 'd',
-    homepage: 'https://example.com',
-    domains: [{ host, match: 'suffix' }],
-    signatures: [],
-    references: ['https://example.com'],
-  });
+const app = (id: string, host: string) => testApp(id, [{ host, match: 'suffix' }]);
 
 function event(host: string) {
   const e = emptyEvent('proxy', 'squid', '2026-11-25T10:00:00.000Z');

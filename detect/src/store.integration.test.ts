@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appSchema, Catalog } from '@shadow-ai/catalog';
+import { exampleCatalog } from '@shadow-ai/catalog/testing';
 import { createStore, migrate, queryRows, type Store } from '@shadow-ai/clickhouse';
 import { createLogger, emptyEvent, loadConfig, type NormalizedEvent } from '@shadow-ai/core';
 import type { SourcedEvent } from '@shadow-ai/ingest';
@@ -12,20 +12,7 @@ import { findingId, FindingsDetector } from './findings.detector.ts';
 import { Sanctions } from './sanctions.ts';
 import { appUsageSql } from './queries/usage.queries.ts';
 
-const catalog = new Catalog(
-  ['alpha', 'beta'].map((id) =>
-    appSchema.parse({
-      id,
-      name: id.toUpperCase(),
-      vendor: 'v',
-      category: 'chat-assistant',
-      description: 'd',
-      homepage: 'https://example.com',
-      domains: [{ host: `${id}.example.com`, match: 'suffix' }],
-      references: ['https://example.com'],
-    }),
-  ),
-);
+const catalog = exampleCatalog(['alpha', 'beta']);
 
 const ref = { current: catalog };
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appSchema, Catalog } from '@shadow-ai/catalog';
+import { exampleCatalog } from '@shadow-ai/catalog/testing';
 import { createStore, migrate, queryRows, type Store } from '@shadow-ai/clickhouse';
 import { createLogger, emptyEvent, loadConfig, toClickHouseTime, type NormalizedEvent } from '@shadow-ai/core';
 import { appUsageSql, createClassifyStep, createStoreSink, dailyUsageSql, FindingsDetector, perAppUsageSql, Sanctions } from '@shadow-ai/detect';
@@ -14,20 +14,7 @@ import { toGrafanaSql } from './grafana-sql.ts';
 
 const dir = join(dirname(fileURLToPath(import.meta.url)), '..', 'dashboards');
 
-const catalog = new Catalog(
-  ['alpha', 'beta'].map((id) =>
-    appSchema.parse({
-      id,
-      name: id.toUpperCase(),
-      vendor: 'v',
-      category: 'chat-assistant',
-      description: 'd',
-      homepage: 'https://example.com',
-      domains: [{ host: `${id}.example.com`, match: 'suffix' }],
-      references: ['https://example.com'],
-    }),
-  ),
-);
+const catalog = exampleCatalog(['alpha', 'beta']);
 const ref = { current: catalog };
 
 // A user name with a quote checks that ${user:singlequote} escaping is valid ClickHouse.
