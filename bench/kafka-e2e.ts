@@ -22,7 +22,7 @@ export async function benchKafkaE2e(opts: { lines: number; linesPerMessage: numb
     await admin.disconnect();
 
     // Produce everything first: the produce rate is this broker's own limit on this machine.
-    const producer = kafka.producer({ allowAutoTopicCreation: false });
+    const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     const t0 = 1795600800;
     const started = process.hrtime.bigint();

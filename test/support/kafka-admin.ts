@@ -90,7 +90,7 @@ async function leaderProblem(admin: ReturnType<Kafka['admin']>, topics: TopicSpe
 }
 
 /**
- * Produces one record per entry (no key, acks=all). Without `partition` the records are spread
+ * Produces one record per entry exactly once (idempotent, no key, acks=all). Without `partition` the records are spread
  * round-robin over the partitions, as kafkajs does for keyless records.
  */
 export async function produceLines(
@@ -103,6 +103,11 @@ export async function produceLines(
     // Explicit, to silence kafkajs' one-time warning about its v2 default partitioner change.
     createPartitioner: Partitioners.DefaultPartitioner,
     allowAutoTopicCreation: false,
+    // kafkajs re-sends a whole broker request when one partition in it answers an error (e.g. NOT_LEADER
+    // while a fresh topic settles), duplicating the records of the partitions that succeeded. Tests
+    // count what they produced, so the broker must drop those re-sends: idempotent producer.
+    idempotent: true,
+    maxInFlightRequests: 1,
   });
   await producer.connect();
   try {

@@ -19,7 +19,9 @@ export async function startIdentityConsumer(deps: {
   const topic = config.KAFKA_IDENTITY_TOPIC;
   await ensureTopics(kafka, [topic, topic + config.KAFKA_DLQ_SUFFIX]);
   const consumer = kafka.consumer({ groupId: `${config.KAFKA_GROUP_ID}-identity`, sessionTimeout: config.KAFKA_SESSION_TIMEOUT_MS });
-  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  // Idempotent: kafkajs re-sends a whole broker request when one partition in it fails, which would
+  // otherwise write the dead letters of the partitions that succeeded twice.
+  const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
