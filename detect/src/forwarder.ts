@@ -13,6 +13,7 @@ const SECRET_KEYS = ['token', 'secret', 'key', 'headers'] as const;
 export function redactDestination(d: DestinationConfig): Record<string, unknown> {
   const out: Record<string, unknown> = { ...d };
   for (const k of SECRET_KEYS) if (k in out && out[k] !== undefined) out[k] = '[redacted]';
+  if (d.type === 'kafka' && d.sasl) out.sasl = { ...d.sasl, password: '[redacted]' };
   return out;
 }
 

@@ -12,8 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
 
 export interface KafkaBroker {
-  /** Bootstrap address for clients, e.g. `127.0.0.1:39092`. */
+  /** Bootstrap address for clients, e.g. `127.0.0.1:39092` (the PLAINTEXT listener). */
   brokers: string;
+  /** With `security`: the SSL listener (client certificate required), the SASL_SSL and SASL_PLAINTEXT listeners. */
+  secure?: { ssl: string; saslSsl: string; saslPlaintext: string };
   /** SIGTERM, wait for exit (SIGKILL after a grace period), then delete the temp dir. Idempotent. */
   stop(): Promise<void>;
   /** Broker stdout/stderr (log4j console output); deleted by stop() unless `dataDir` was given. */
@@ -25,6 +27,17 @@ export interface StartKafkaBrokerOptions {
   dataDir?: string;
   port?: number;
   controllerPort?: number;
+  /** Adds an SSL listener requiring a client certificate, a SASL_SSL and a SASL_PLAINTEXT listener. */
+  security?: BrokerSecurity;
+}
+
+export interface BrokerSecurity {
+  /** PEM file holding the broker's unencrypted PKCS#8 key followed by its certificate chain. */
+  keystorePemFile: string;
+  /** PEM CA bundle the SSL listener trusts for client certificates. */
+  clientCaFile: string;
+  /** SASL users, accepted with PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512. */
+  users: { name: string; password: string }[];
 }
 
 const FETCH_SCRIPT = fileURLToPath(new URL('./kafka/fetch.sh', import.meta.url));
@@ -40,13 +53,18 @@ export async function startKafkaBroker(opts: StartKafkaBrokerOptions = {}): Prom
   const dir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'shadow-ai-kafka-')));
   await mkdir(dir, { recursive: true });
 
-  const [port, controllerPort] = await pickPorts(opts.port, opts.controllerPort);
+  const [port, controllerPort, sslPort, saslSslPort, saslPlaintextPort] = await pickPorts(opts.port, opts.controllerPort);
   const brokers = `127.0.0.1:${port}`;
+  const secure = opts.security && {
+    ssl: `127.0.0.1:${sslPort}`,
+    saslSsl: `127.0.0.1:${saslSslPort}`,
+    saslPlaintext: `127.0.0.1:${saslPlaintextPort}`,
+  };
   const propsFile = join(dir, 'server.properties');
   const log4jFile = join(dir, 'log4j.properties');
   const logFile = join(dir, 'broker.log');
   const dataDir = join(dir, 'data');
-  await writeFile(propsFile, serverProperties(dataDir, port, controllerPort));
+  await writeFile(propsFile, serverProperties(dataDir, port, controllerPort, opts.security && { sslPort, saslSslPort, saslPlaintextPort, ...opts.security }));
   await writeFile(log4jFile, LOG4J_PROPERTIES);
 
   const classpath = ['-cp', `${libs}/*`];
@@ -69,6 +87,10 @@ export async function startKafkaBroker(opts: StartKafkaBrokerOptions = {}): Prom
         newClusterId(),
         '-c',
         propsFile,
+        // SCRAM credentials live in the cluster metadata; KRaft takes the first ones at format time.
+        ...(opts.security?.users ?? []).flatMap((u) =>
+          ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.name},password=${u.password}]`]),
+        ),
       ]);
     } catch (err) {
       await cleanupDir();
@@ -121,7 +143,7 @@ export async function startKafkaBroker(opts: StartKafkaBrokerOptions = {}): Prom
     await stop();
     throw err;
   }
-  return { brokers, stop, logFile };
+  return { brokers, ...(secure && { secure }), stop, logFile };
 }
 
 async function fetchKafkaLibs(): Promise<string> {
@@ -137,14 +159,27 @@ async function fetchKafkaLibs(): Promise<string> {
   }
 }
 
-function serverProperties(dataDir: string, port: number, controllerPort: number): string {
+function serverProperties(
+  dataDir: string,
+  port: number,
+  controllerPort: number,
+  security?: BrokerSecurity & { sslPort: number; saslSslPort: number; saslPlaintextPort: number },
+): string {
+  const clientListeners = [`PLAINTEXT://127.0.0.1:${port}`];
+  if (security) {
+    clientListeners.push(
+      `SSL://127.0.0.1:${security.sslPort}`,
+      `SASL_SSL://127.0.0.1:${security.saslSslPort}`,
+      `SASL_PLAINTEXT://127.0.0.1:${security.saslPlaintextPort}`,
+    );
+  }
   const props: Record<string, string | number> = {
     'process.roles': 'broker,controller',
     'node.id': 1,
     'controller.quorum.voters': `1@127.0.0.1:${controllerPort}`,
-    listeners: `PLAINTEXT://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-    'advertised.listeners': `PLAINTEXT://127.0.0.1:${port}`,
-    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
+    listeners: [...clientListeners, `CONTROLLER://127.0.0.1:${controllerPort}`].join(','),
+    'advertised.listeners': clientListeners.join(','),
+    'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT',
     'controller.listener.names': 'CONTROLLER',
     'inter.broker.listener.name': 'PLAINTEXT',
     'log.dirs': dataDir,
@@ -164,10 +199,30 @@ function serverProperties(dataDir: string, port: number, controllerPort: number)
     'num.network.threads': 2,
     'num.io.threads': 2,
     'num.recovery.threads.per.data.dir': 1,
+    ...(security && securityProperties(security)),
   };
   return `${Object.entries(props)
     .map(([k, v]) => `${k}=${v}`)
     .join('\n')}\n`;
+}
+
+function securityProperties(security: BrokerSecurity): Record<string, string> {
+  const plainUsers = security.users.map((u) => `user_${u.name}="${u.password}"`).join(' ');
+  const scram = 'org.apache.kafka.common.security.scram.ScramLoginModule required;';
+  return {
+    'ssl.keystore.type': 'PEM',
+    'ssl.keystore.location': security.keystorePemFile,
+    'ssl.truststore.type': 'PEM',
+    'ssl.truststore.location': security.clientCaFile,
+    'listener.name.ssl.ssl.client.auth': 'required',
+    'sasl.enabled.mechanisms': 'PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    'listener.name.sasl_ssl.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
+    'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config': scram,
+    'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': scram,
+    'listener.name.sasl_plaintext.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
+    'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config': scram,
+    'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config': scram,
+  };
 }
 
 // Console output goes to the log file via the child's stdout, together with anything the JVM
@@ -259,8 +314,8 @@ function startOrphanWatchdog(brokerPid: number, dirToRemove: string | undefined)
   watchdog.unref();
 }
 
-async function pickPorts(port: number | undefined, controllerPort: number | undefined): Promise<[number, number]> {
-  // Both servers stay open while choosing so the two ports cannot collide with each other.
+async function pickPorts(port: number | undefined, controllerPort: number | undefined): Promise<[number, number, number, number, number]> {
+  // All servers stay open while choosing so the ports cannot collide with each other.
   const held: ReturnType<typeof createServer>[] = [];
   const freePort = async (): Promise<number> => {
     const server = createServer();
@@ -272,7 +327,7 @@ async function pickPorts(port: number | undefined, controllerPort: number | unde
     return (server.address() as AddressInfo).port;
   };
   try {
-    return [port ?? (await freePort()), controllerPort ?? (await freePort())];
+    return [port ?? (await freePort()), controllerPort ?? (await freePort()), await freePort(), await freePort(), await freePort()];
   } finally {
     await Promise.all(held.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
   }

@@ -4,6 +4,7 @@
  * Defaults are applied by the transports, not by the schema, so a stored config stays what the
  * operator wrote and a changed default applies to it.
  */
+import { KAFKA_SASL_MECHANISMS, KAFKA_SECURITY_PROTOCOLS } from '@shadow-ai/core';
 import { z } from 'zod';
 import { MESSAGE_FORMATS, type MessageFormat } from './formats.ts';
 
@@ -86,6 +87,22 @@ export const kafkaDestinationSchema = z.object({
   /** Default `findings`. The topic must exist: the producer does not create topics. */
   topic: z.string().min(1).optional(),
   clientId: z.string().min(1).optional(),
+  /** Kafka's security.protocol, default plaintext; ssl and sasl_ssl use the TLS options below. */
+  securityProtocol: z.enum(KAFKA_SECURITY_PROTOCOLS).optional(),
+  ...tlsOptions,
+  /** Credentials for sasl_plaintext and sasl_ssl; the password is never shown back. */
+  sasl: z
+    .object({ mechanism: z.enum(KAFKA_SASL_MECHANISMS), username: z.string().min(1), password: z.string().min(1) })
+    .optional(),
+}).superRefine((d, ctx) => {
+  const protocol = d.securityProtocol ?? 'plaintext';
+  const usesSasl = protocol === 'sasl_plaintext' || protocol === 'sasl_ssl';
+  const usesTls = protocol === 'ssl' || protocol === 'sasl_ssl';
+  if (usesSasl && !d.sasl) ctx.addIssue({ code: 'custom', path: ['sasl'], message: `securityProtocol ${protocol} needs sasl credentials` });
+  if (!usesSasl && d.sasl) ctx.addIssue({ code: 'custom', path: ['sasl'], message: `sasl credentials need securityProtocol sasl_plaintext or sasl_ssl` });
+  for (const k of ['ca', 'cert', 'key', 'rejectUnauthorized'] as const) {
+    if (!usesTls && d[k] !== undefined) ctx.addIssue({ code: 'custom', path: [k], message: `${k} needs securityProtocol ssl or sasl_ssl` });
+  }
 });
 
 export const destinationSchema = z.discriminatedUnion('type', [

@@ -545,7 +545,13 @@ export class KafkaTransport implements Transport {
   private connection(): Promise<KafkaProducer> {
     if (this.producer) return Promise.resolve(this.producer);
     this.connecting ??= (async () => {
-      const kafka = createKafka({ brokers: this.dest.brokers, clientId: this.dest.clientId ?? 'shadow-ai-forwarder', log: this.log });
+      const { securityProtocol: protocol = 'plaintext', ca, cert, key, rejectUnauthorized, sasl } = this.dest;
+      const kafka = createKafka({
+        brokers: this.dest.brokers,
+        clientId: this.dest.clientId ?? 'shadow-ai-forwarder',
+        log: this.log,
+        security: { protocol, ca, cert, key, rejectUnauthorized, sasl },
+      });
       const producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: true, maxInFlightRequests: 1 });
       try {
         await producer.connect();

@@ -8,7 +8,7 @@ import {
   isReportFormat, ReportScheduler, ReportService, ReportStore,
 } from '@shadow-ai/detect';
 import { startIdentityConsumer, startLogConsumer, startSyslogListener, type LogConsumer, type SyslogListener } from '@shadow-ai/ingest';
-import { createKafka } from '@shadow-ai/kafka';
+import { createKafka, kafkaSecurityFromConfig } from '@shadow-ai/kafka';
 import type { FastifyInstance } from 'fastify';
 import type { Server } from 'node:http';
 import { adminSocketPath, startAdminSocket } from './admin-socket.ts';
@@ -30,6 +30,8 @@ export interface Runtime {
  */
 export async function startRuntime(config: Config, log: Logger = createLogger({ level: config.LOG_LEVEL })): Promise<Runtime> {
   const shipped = loadCatalog();
+  // Read the TLS and password files before anything starts, so a wrong path stops the start cleanly.
+  const kafkaSecurity = config.KAFKA_BROKERS ? kafkaSecurityFromConfig(config) : undefined;
   const sanctions = new LiveSanctions(
     config.SHADOW_AI_SANCTIONS_FILE ? Sanctions.readFile(config.SHADOW_AI_SANCTIONS_FILE, shipped) : { default: 'unsanctioned', apps: {} },
   );
@@ -168,7 +170,7 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
   let consumer: LogConsumer | null = null;
   let identityConsumer: { stop(): Promise<void> } | null = null;
   if (config.KAFKA_BROKERS) {
-    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, log });
+    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, log, security: kafkaSecurity });
     consumer = await startLogConsumer({ kafka, config, sink, log, metrics });
     identityConsumer = await startIdentityConsumer({ kafka, config, log, metrics, onLeases: (leases) => identity.add(leases) });
   }

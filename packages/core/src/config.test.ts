@@ -43,4 +43,24 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ REPORT_FORMATS: 'html,docx' })).toThrow(/REPORT_FORMATS: unknown report format "docx"/);
     expect(() => loadConfig({ REPORT_SCHEDULE_DAY: '31' })).toThrow(/REPORT_SCHEDULE_DAY/);
   });
+
+  it('reads the Kafka security settings as Kafka writes them, and refuses half-made ones', () => {
+    expect(loadConfig({}).KAFKA_SECURITY_PROTOCOL).toBe('plaintext');
+    const c = loadConfig({
+      KAFKA_SECURITY_PROTOCOL: 'SASL_SSL', KAFKA_SASL_MECHANISM: 'SCRAM-SHA-512', KAFKA_SASL_USERNAME: 'svc', KAFKA_SASL_PASSWORD: 'pw', KAFKA_SSL_CA_FILE: '/etc/ca.pem',
+    });
+    expect([c.KAFKA_SECURITY_PROTOCOL, c.KAFKA_SASL_MECHANISM, c.KAFKA_SSL_CA_FILE]).toEqual(['sasl_ssl', 'scram-sha-512', '/etc/ca.pem']);
+    expect(() => loadConfig({ KAFKA_SECURITY_PROTOCOL: 'tls' })).toThrow(/KAFKA_SECURITY_PROTOCOL/);
+    expect(() => loadConfig({ KAFKA_SECURITY_PROTOCOL: 'sasl_ssl', KAFKA_SASL_MECHANISM: 'gssapi', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p' })).toThrow(/KAFKA_SASL_MECHANISM/);
+    expect(() => loadConfig({ KAFKA_SECURITY_PROTOCOL: 'sasl_plaintext', KAFKA_SASL_MECHANISM: 'plain' })).toThrow(
+      /needs KAFKA_SASL_USERNAME[\s\S]*needs one of KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE/,
+    );
+    expect(() => loadConfig({ KAFKA_SECURITY_PROTOCOL: 'sasl_ssl', KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'u', KAFKA_SASL_PASSWORD: 'p', KAFKA_SASL_PASSWORD_FILE: '/p' })).toThrow(
+      /needs one of KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE/,
+    );
+    // Settings that would be ignored are a mistake, not a default.
+    expect(() => loadConfig({ KAFKA_SSL_CA_FILE: '/etc/ca.pem' })).toThrow(/KAFKA_SSL_CA_FILE set, but KAFKA_SECURITY_PROTOCOL=plaintext does not use TLS/);
+    expect(() => loadConfig({ KAFKA_SECURITY_PROTOCOL: 'ssl', KAFKA_SASL_USERNAME: 'u' })).toThrow(/KAFKA_SASL_USERNAME set, but KAFKA_SECURITY_PROTOCOL=ssl does not use SASL/);
+    expect(() => loadConfig({ KAFKA_SECURITY_PROTOCOL: 'ssl', KAFKA_SSL_CERT_FILE: '/c.pem' })).toThrow(/KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together/);
+  });
 });

@@ -17,6 +17,17 @@ const topicList = z.string().transform((value, ctx) => {
 
 const optionalString = z.string().trim().min(1).optional().catch(undefined);
 
+/** Kafka's `security.protocol` values, lower-cased. */
+export const KAFKA_SECURITY_PROTOCOLS = ['plaintext', 'ssl', 'sasl_plaintext', 'sasl_ssl'] as const;
+export type KafkaSecurityProtocol = (typeof KAFKA_SECURITY_PROTOCOLS)[number];
+/** The SASL mechanisms kafkajs speaks with a user name and password. */
+export const KAFKA_SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type KafkaSaslMechanism = (typeof KAFKA_SASL_MECHANISMS)[number];
+
+/** An enum written the way Kafka's own configuration does (`SASL_SSL`, `SCRAM-SHA-512`) or lower-case. */
+const caseless = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.string().trim().toLowerCase().pipe(z.enum(values));
+
 /**
  * One schema for the whole service, parsed once at start-up. The parsed object is passed down;
  * nothing below reads process.env.
@@ -66,6 +77,17 @@ export const configSchema = z.object({
   /** How long the group waits for a silent consumer before giving its partitions to another. */
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
   KAFKA_PARTITIONS_CONCURRENTLY: z.coerce.number().int().positive().default(2),
+  /** How the consumers (and the DLQ producer) reach the brokers: Kafka's security.protocol. */
+  KAFKA_SECURITY_PROTOCOL: caseless(KAFKA_SECURITY_PROTOCOLS).default('plaintext'),
+  /** PEM files: the CA that signed the brokers' certificates; a client certificate and key for mutual TLS. */
+  KAFKA_SSL_CA_FILE: optionalString,
+  KAFKA_SSL_CERT_FILE: optionalString,
+  KAFKA_SSL_KEY_FILE: optionalString,
+  KAFKA_SASL_MECHANISM: caseless(KAFKA_SASL_MECHANISMS).optional(),
+  KAFKA_SASL_USERNAME: optionalString,
+  /** Never logged. KAFKA_SASL_PASSWORD_FILE reads it from a file (a mounted secret) instead. */
+  KAFKA_SASL_PASSWORD: optionalString,
+  KAFKA_SASL_PASSWORD_FILE: optionalString,
   /** Most rows in one insert: one insert is one atomic block, which crash recovery relies on. */
   INGEST_BATCH_SIZE: z.coerce.number().int().positive().max(500_000).default(20_000),
   /** IANA zone of timestamps without an offset (BIND, Windows DNS, …) for every source not configured otherwise. */
@@ -219,6 +241,27 @@ function checkConfig(c: Config): string[] {
   }
   if (c.CLICKHOUSE_CLUSTER && !c.CLICKHOUSE_URL) problems.push('CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL: the embedded store is a single node');
   if (c.SHADOW_AI_ADMIN_TOKEN !== undefined && c.SHADOW_AI_ADMIN_TOKEN.length < 16) problems.push('SHADOW_AI_ADMIN_TOKEN must be at least 16 characters');
+  problems.push(...kafkaSecurityProblems(c));
+  return problems;
+}
+
+/** A half-configured Kafka security setting would silently connect without it, or never connect. */
+function kafkaSecurityProblems(c: Config): string[] {
+  const problems: string[] = [];
+  const protocol = c.KAFKA_SECURITY_PROTOCOL;
+  const tls = protocol === 'ssl' || protocol === 'sasl_ssl';
+  const sasl = protocol === 'sasl_plaintext' || protocol === 'sasl_ssl';
+  const tlsFiles = (['KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE'] as const).filter((k) => c[k] !== undefined);
+  if (!tls && tlsFiles.length > 0) problems.push(`${tlsFiles.join(', ')} set, but KAFKA_SECURITY_PROTOCOL=${protocol} does not use TLS (ssl or sasl_ssl)`);
+  if ((c.KAFKA_SSL_CERT_FILE === undefined) !== (c.KAFKA_SSL_KEY_FILE === undefined)) problems.push('KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together');
+  const saslVars = (['KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD', 'KAFKA_SASL_PASSWORD_FILE'] as const).filter((k) => c[k] !== undefined);
+  if (!sasl && saslVars.length > 0) problems.push(`${saslVars.join(', ')} set, but KAFKA_SECURITY_PROTOCOL=${protocol} does not use SASL (sasl_plaintext or sasl_ssl)`);
+  if (sasl) {
+    if (c.KAFKA_SASL_MECHANISM === undefined) problems.push(`KAFKA_SECURITY_PROTOCOL=${protocol} needs KAFKA_SASL_MECHANISM (${KAFKA_SASL_MECHANISMS.join(', ')})`);
+    if (c.KAFKA_SASL_USERNAME === undefined) problems.push(`KAFKA_SECURITY_PROTOCOL=${protocol} needs KAFKA_SASL_USERNAME`);
+    const passwords = [c.KAFKA_SASL_PASSWORD, c.KAFKA_SASL_PASSWORD_FILE].filter((v) => v !== undefined).length;
+    if (passwords !== 1) problems.push(`KAFKA_SECURITY_PROTOCOL=${protocol} needs one of KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE`);
+  }
   return problems;
 }
 

@@ -1,12 +1,17 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from '@shadow-ai/core';
+import { kafkaClientSecurity, type KafkaSecurity } from './security.ts';
 
-/** A kafkajs client whose own log lines go through pino, so one log stream carries everything. */
-export function createKafka(opts: { brokers: string; clientId: string; log: Logger }): Kafka {
+/**
+ * A kafkajs client whose own log lines go through pino, so one log stream carries everything.
+ * `security` adds TLS and SASL (plain, SCRAM) for brokers that require them.
+ */
+export function createKafka(opts: { brokers: string; clientId: string; log: Logger; security?: KafkaSecurity | undefined }): Kafka {
   const brokers = opts.brokers.split(',').map((b) => b.trim()).filter(Boolean);
   return new Kafka({
     clientId: opts.clientId,
     brokers,
+    ...kafkaClientSecurity(opts.security),
     logLevel: logLevel.WARN,
     retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
     logCreator: () => (entry: LogEntry) => {

@@ -16,6 +16,10 @@ detector, and Kafka consumers when KAFKA_BROKERS is set. Configuration comes fro
   KAFKA_BROKERS                           host:port,... ; enables the Kafka consumers
   KAFKA_TOPICS (proxy-logs:squid,dns-logs:bind)   topic:format pairs
   KAFKA_GROUP_ID (shadow-ai-ingest), KAFKA_DLQ_SUFFIX (.dlq)
+  KAFKA_SECURITY_PROTOCOL (plaintext)     plaintext, ssl, sasl_plaintext or sasl_ssl, with
+    KAFKA_SSL_CA_FILE, KAFKA_SSL_CERT_FILE, KAFKA_SSL_KEY_FILE (PEM files) and
+    KAFKA_SASL_MECHANISM (plain, scram-sha-256, scram-sha-512), KAFKA_SASL_USERNAME,
+    KAFKA_SASL_PASSWORD or KAFKA_SASL_PASSWORD_FILE
   SYSLOG_UDP_PORT, SYSLOG_TCP_PORT, SYSLOG_TLS_PORT (+ SYSLOG_TLS_CERT, SYSLOG_TLS_KEY)
                                           syslog listeners (off unless set; 0 = any free port) on SYSLOG_HOST
   SYSLOG_FORMAT (auto), SYSLOG_TIMEZONE   payload format (auto: detected per device); zone of header times
