@@ -4,7 +4,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from '@shadow-ai/core';
 import type { ApiDeps } from './deps.ts';
-import { installErrorHandling } from './errors.ts';
+import { installErrorHandling, installMethodNotAllowed } from './errors.ts';
 import { installAuth, type RegisteredRoute } from './auth/auth.plugin.ts';
 import { governanceRouter } from './routes/governance.router.ts';
 import { exportsRouter } from './routes/exports.router.ts';
@@ -30,10 +30,13 @@ export async function buildServer(deps: ApiDeps, log: Logger): Promise<FastifyIn
     disableRequestLogging: true,
     bodyLimit: 1024 * 1024,
     trustProxy: false,
+    // Long enough for every path parameter the schemas allow, so a too-long one gets the schema's 400.
+    routerOptions: { maxParamLength: 2048 },
   });
   base.setValidatorCompiler(validatorCompiler);
   base.setSerializerCompiler(serializerCompiler);
   installErrorHandling(base);
+  installMethodNotAllowed(base);
   // Before any route: every route registered after this must declare its access role.
   const routes = installAuth(base, deps.auth);
   base.decorate('registeredRoutes', routes);
@@ -67,28 +70,47 @@ export async function buildServer(deps: ApiDeps, log: Logger): Promise<FastifyIn
     // Each operation shows the role it needs; public routes need no credentials.
     transform: (input) => {
       const out = jsonSchemaTransform(input);
+      const schema = out.schema as Record<string, unknown>;
+      const response = (schema.response ?? {}) as Record<string, unknown>;
+      const error = (description: string) => ({
+        description,
+        content: {
+          'application/json': {
+            schema: { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } }, required: ['error', 'message'] },
+          },
+        },
+      });
+      // Any route with inputs answers a request its schema (or a rule the schema cannot state) refuses with 400.
+      if (!response[400] && (schema.params || schema.querystring || schema.body)) response[400] = error('The request does not match the schema, or breaks a rule stated in the description');
+      // Routes answering text (metrics, exports, reports) declare their media types with `produces`.
+      const produces = schema.produces as string[] | undefined;
+      if (produces) {
+        if (!Object.keys(response).some((code) => code.startsWith('2'))) {
+          const body = (type: string) => (type === 'application/json' ? { type: 'object' } : type === 'application/pdf' ? { type: 'string', format: 'binary' } : { type: 'string' });
+          response[200] = { description: 'The document', content: Object.fromEntries(produces.map((type) => [type, { schema: body(type) }])) };
+        }
+        // Errors leave as JSON even where the document is text: say so, or the docs list them under `produces`.
+        for (const [code, body] of Object.entries(response)) {
+          const declared = body as { content?: unknown; description?: string };
+          if (!code.startsWith('2') && !code.startsWith('3') && declared.content === undefined) {
+            const { description, ...schemaOnly } = declared;
+            response[code] = { description: description ?? 'Error', content: { 'application/json': { schema: schemaOnly } } };
+          }
+        }
+      }
       const access = input.route.config?.access;
       if (access) {
-        const schema = out.schema as Record<string, unknown>;
         schema['x-required-role'] = access;
         if (access === 'public') schema.security = [];
         else {
           schema.description = `${String(schema.description ?? '')}${schema.description ? '\n\n' : ''}Requires role: ${access}.`;
           // The auth hook answers these for every protected route, before the handler runs.
-          const error = (description: string) => ({
-            description,
-            type: 'object',
-            properties: { error: { type: 'string' }, message: { type: 'string' } },
-            required: ['error', 'message'],
-          });
-          schema.response = {
-            401: error('No credentials, or credentials that are invalid, revoked or expired'),
-            403: error(`The credentials' role is below ${access}`),
-            429: error('Too many failed authentications from this address; retry after a minute'),
-            ...(schema.response as Record<string, unknown> | undefined),
-          };
+          response[401] ??= error('No credentials, or credentials that are invalid, revoked or expired');
+          response[403] ??= error(`The credentials' role is below ${access}`);
+          response[429] ??= error('Too many failed authentications from this address; retry after a minute');
         }
       }
+      if (Object.keys(response).length > 0) schema.response = response;
       return out;
     },
     // Schemas registered with `.meta({ id })` go to components.schemas, where the operations' $refs point.

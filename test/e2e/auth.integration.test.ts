@@ -1,11 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { squidLine } from '../support/log-lines.ts';
-import { authFetch, CLI, eventually, getJson, REPO_ROOT, removeDir, startService, tempDir, type Service } from '../support/service.ts';
+import { authFetch, CLI, eventually, getJson, REPO_ROOT, TEST_ADMIN_TOKEN, removeDir, startService, tempDir, type Service } from '../support/service.ts';
 
 type Role = 'viewer' | 'analyst' | 'admin';
 const ROLES: Role[] = ['viewer', 'analyst', 'admin'];
@@ -195,6 +195,53 @@ describe('authentication and authorisation of every route', () => {
     const key = r.stdout.trim();
     expect(key).toMatch(/^saw_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/);
     return fetch(`${service.url}/v1/keys`, { headers: { authorization: `Bearer ${key}` } }).then((res) => expect(res.status).toBe(200));
+  });
+
+  it('answers a method a path does not have with 405 and the methods it has, and an unknown path with 404', async () => {
+    const cases: [method: string, path: string, allow: string][] = [
+      ['TRACE', '/v1/findings', 'GET, HEAD'],
+      ['DELETE', '/v1/findings/0123456789abcdef01234567', 'GET, HEAD, PATCH'],
+      // A static path is its own resource, even where a parametric route would take the segment as an id.
+      ['PATCH', '/v1/findings/bulk', 'POST'],
+      ['GET', '/v1/findings/bulk', 'POST'],
+      // A body method without a body: still the method that is wrong, not a missing content type.
+      ['QUERY', '/v1/apps', 'GET, HEAD'],
+    ];
+    // node:http, because fetch refuses to send TRACE.
+    const send = (method: string, path: string, auth = true) =>
+      new Promise<{ status: number; allow: string | undefined; body: string }>((resolve, reject) => {
+        const req = httpRequest(`${service.url}${path}`, { method, headers: auth ? { authorization: `Bearer ${TEST_ADMIN_TOKEN}` } : {} }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode!, allow: res.headers.allow, body }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+    for (const [method, path, allow] of cases) {
+      const res = await send(method, path);
+      expect([res.status, res.allow], `${method} ${path}`).toEqual([405, allow]);
+      expect(JSON.parse(res.body)).toEqual({ error: 'method_not_allowed', message: `${method} is not allowed on ${path}; allowed: ${allow}` });
+    }
+    // Without credentials as well: which methods a path has is in the public OpenAPI document anyway.
+    expect((await send('PUT', '/v1/findings', false)).status).toBe(405);
+    expect((await send('TRACE', '/v1/nothing-here')).status).toBe(404);
+    // The matched route still answers for itself.
+    expect((await authFetch(`${service.url}/v1/findings/not-an-id`, { method: 'GET' })).status).toBe(400);
+  });
+
+  it('documents the 400 of every route with inputs, and text and error media types apart', async () => {
+    type Op = { parameters?: unknown[]; requestBody?: unknown; responses?: Record<string, { content?: Record<string, unknown> }> };
+    const doc = (await (await fetch(`${service.url}/docs/json`)).json()) as { paths: Record<string, Record<string, Op>> };
+    for (const [path, methods] of Object.entries(doc.paths)) {
+      for (const [method, op] of Object.entries(methods)) {
+        if ((op.parameters?.length ?? 0) > 0 || op.requestBody) expect(Object.keys(op.responses ?? {}), `${method.toUpperCase()} ${path}`).toContain('400');
+      }
+    }
+    const exportOp = doc.paths['/v1/exports/{format}']!.get!;
+    expect(Object.keys(exportOp.responses!['200']!.content!)).toEqual(['text/plain', 'text/dns', 'application/x-ns-proxy-autoconfig']);
+    expect(Object.keys(exportOp.responses!['400']!.content!)).toEqual(['application/json']);
+    expect(Object.keys(exportOp.responses!['401']!.content!)).toEqual(['application/json']);
   });
 
   it('sets security headers and never echoes credentials in errors', async () => {

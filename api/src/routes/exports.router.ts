@@ -14,7 +14,7 @@ export const exportsRouter =
         schema: {
           summary: 'Blocked (or sanctioned) apps as an enforcement list: squid, squid-conf, rpz, unbound, dnsmasq, hosts, pihole, adguard, edl, pac',
           tags: ['exports'],
-          produces: ['text/plain', 'application/x-ns-proxy-autoconfig'],
+          produces: ['text/plain', 'text/dns', 'application/x-ns-proxy-autoconfig'],
           params: z.object({ format: z.enum(EXPORT_FORMATS) }),
           querystring: z.strictObject({
             list: z.enum(['blocked', 'sanctioned']).default('blocked'),

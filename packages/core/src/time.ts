@@ -26,6 +26,9 @@ export const STORABLE_YEARS = { min: 1900, max: 2299 } as const;
  */
 export const isoInstant = z.iso
   .datetime({ offset: true })
+  // States the range in the OpenAPI document too (as written; the check below is on the UTC year).
+  .regex(/^(?:19|2[0-2])\d\d-/, { message: `must be between ${STORABLE_YEARS.min} and ${STORABLE_YEARS.max}`, abort: true })
+  .meta({ format: 'date-time' })
   .refine((s) => {
     const year = new Date(s).getUTCFullYear();
     return year >= STORABLE_YEARS.min && year <= STORABLE_YEARS.max;
