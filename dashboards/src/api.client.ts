@@ -28,6 +28,20 @@ export class ApiError extends Error {
     super(message);
   }
 
+  /**
+   * The request-body fields a 400 names, with the validator's words for each: the API reports schema
+   * failures as `body/<field>[/<index>]: <message>`, joined by `; `.
+   */
+  get fieldErrors(): Record<string, string> {
+    const out: Record<string, string> = {};
+    if (this.status !== 400) return out;
+    for (const part of this.message.split('; ')) {
+      const m = /^body\/([A-Za-z0-9_]+)(\/\d+)?: (.+)$/.exec(part);
+      if (m) out[m[1]!] ??= m[2] ? `item ${Number(m[2].slice(1)) + 1}: ${m[3]!}` : m[3]!;
+    }
+    return out;
+  }
+
   /** The role a 403 names ("this needs the analyst role; …"), for telling the user what they lack. */
   get neededRole(): Role | null {
     const m = /needs the (viewer|analyst|admin) role/.exec(this.message);

@@ -120,10 +120,12 @@ export interface Candidate {
   note: string | null;
 }
 
+export const AGENT_KINDS = ['service-account', 'workload', 'host'] as const;
+
 export interface Agent {
   id: string;
   identity: string;
-  kind: string;
+  kind: (typeof AGENT_KINDS)[number];
   sponsor: string;
   expiresAt: string | null;
   allowedApps: string[];
@@ -131,6 +133,9 @@ export interface Agent {
   actor: string;
   updatedAt: string;
 }
+
+/** The body of POST /v1/agents and PUT /v1/agents/{id}. */
+export type AgentInput = Pick<Agent, 'identity' | 'kind' | 'sponsor' | 'expiresAt' | 'allowedApps' | 'description'>;
 
 export interface CatalogInfo {
   version: string;

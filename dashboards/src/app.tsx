@@ -79,7 +79,7 @@ export function App() {
   else if (path === '/users') page = <UsersPage />;
   else if ((params = match('/users/:user', path))) page = <UserPage user={params.user!} />;
   else if (path === '/candidates') page = <CandidatesPage me={me} />;
-  else if (path === '/agents') page = <AgentsPage />;
+  else if (path === '/agents') page = <AgentsPage me={me} />;
   else
     page = (
       <>

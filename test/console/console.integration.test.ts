@@ -1,13 +1,9 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { squidLine } from '../support/log-lines.ts';
-import { authFetch, eventually, getJson, REPO_ROOT, removeDir, startService, tempDir, TEST_ADMIN_TOKEN, type Service } from '../support/service.ts';
-
-const CHROMIUM = '/usr/bin/chromium';
-const ARTIFACTS = join(REPO_ROOT, 'test/artifacts/console');
+import { authFetch, eventually, getJson, removeDir, startService, tempDir, TEST_ADMIN_TOKEN, type Service } from '../support/service.ts';
+import { launchConsoleBrowser, openConsole, screenshot as shot, type Watched } from './browser.ts';
 
 interface Finding {
   id: string;
@@ -19,11 +15,14 @@ interface Finding {
   history?: { fromStatus: string; toStatus: string; reason: string }[];
 }
 
-/** A browser page that records everything that went wrong while it was used. */
-interface Watched {
-  page: Page;
-  context: BrowserContext;
-  problems: string[];
+interface Agent {
+  id: string;
+  identity: string;
+  kind: string;
+  sponsor: string;
+  expiresAt: string | null;
+  allowedApps: string[];
+  description: string;
 }
 
 describe('web console in a real browser against the running service', () => {
@@ -38,36 +37,11 @@ describe('web console in a real browser against the running service', () => {
   const findingsOf = async (query: string) => (await getJson<{ items: Finding[] }>(`${service.url}/v1/findings?${query}`)).body.items;
   const findingById = async (id: string) => (await getJson<Finding>(`${service.url}/v1/findings/${id}`)).body;
 
-  async function open(token: string, path: string, opts: { signIn?: boolean } = {}): Promise<Watched> {
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
-    const page = await context.newPage();
-    const problems: string[] = [];
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-    page.on('requestfailed', (r) => problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText ?? ''}`));
-    page.on('response', (r) => {
-      if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`);
-    });
-    await page.goto(`${service.url}${path}`);
-    if (opts.signIn !== false) {
-      await page.getByLabel('API key or bearer token').fill(token);
-      await page.getByRole('button', { name: 'Sign in' }).click();
-      await page.getByRole('navigation', { name: 'Console' }).waitFor();
-    }
-    return { page, context, problems };
-  }
-
-  const shot = (page: Page, name: string) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+  const open = (token: string, path: string, opts: { signIn?: boolean } = {}): Promise<Watched> => openConsole(browser, service.url, token, path, opts);
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: the console tests drive Debian's Chromium (apt-get install chromium); they do not skip without it`);
-    }
-    // The console under test is the one in the sources, not a stale build.
-    execFileSync('npm', ['run', 'build', '-w', '@shadow-ai/dashboards'], { cwd: REPO_ROOT, stdio: 'pipe' });
-    mkdirSync(ARTIFACTS, { recursive: true });
+    // First, so a missing Chromium fails the file before any seeding; it also builds the console from the sources.
+    browser = await launchConsoleBrowser();
     service = await startService({ dataDir: join(dir, 'data'), env: { DETECT_INTERVAL_MS: '200' } });
 
     // Six users on four catalogued apps over two days, plus two uncatalogued hosts with AI signals.
@@ -107,11 +81,6 @@ describe('web console in a real browser against the running service', () => {
       const items = await findingsOf('type=unsanctioned-app&limit=100');
       return new Set(items.map((f) => f.user)).size >= 6 ? items : undefined;
     }, 60_000, 'unsanctioned-app findings for all six users');
-
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
   });
 
   afterAll(async () => {
@@ -390,5 +359,113 @@ describe('web console in a real browser against the running service', () => {
     expect(dismissed).toEqual([expect.objectContaining({ host: 'api.unlisted-vendor.example', status: 'dismissed', note: 'a translation API, not generative' })]);
     expect(w.problems).toEqual([]);
     await w.context.close();
+  });
+
+  it('lets an admin register, edit and remove an agent identity with the API\'s validation shown in the form, and shows a viewer no controls', async () => {
+    const agents = async () => (await getJson<{ items: Agent[] }>(`${service.url}/v1/agents`)).body.items;
+    const admin = await open(TEST_ADMIN_TOKEN, '/agents');
+    const { page } = admin;
+    await page.getByText('No agents registered yet').waitFor();
+    const form = (name: string) => page.getByRole('form', { name });
+
+    // Keyboard: the page's button opens the form and focus lands in its first field.
+    await page.getByRole('button', { name: 'Register agent', exact: true }).focus();
+    await page.keyboard.press('Enter');
+    const register = form('Register an agent');
+    await register.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('name'))).toBe('identity');
+    await page.keyboard.type('svc-etl');
+    await page.getByLabel('Kind').selectOption('workload');
+    await page.getByLabel('Sponsor').fill('ada');
+    // Both refused by the API, not by the browser: a year the store cannot hold and an app id over 64 characters.
+    await page.getByLabel('Expires (UTC)').fill('2400-01-01T00:00');
+    await page.getByLabel('Allowed apps').fill(`openai-api, ${'x'.repeat(65)}`);
+    await page.getByLabel('Description').fill('nightly ETL summariser');
+    await page.keyboard.press('Enter');
+    await register.getByRole('alert').filter({ hasText: 'allowedApps' }).waitFor();
+    const allowed = page.getByLabel('Allowed apps');
+    expect(await allowed.getAttribute('aria-invalid')).toBe('true');
+    // The field's own message sits next to it and is read with it (aria-describedby).
+    const allowedDescription = await allowed.evaluate((el) =>
+      (el.getAttribute('aria-describedby') ?? '').split(' ').map((id) => document.getElementById(id)?.textContent ?? '').join(' | '),
+    );
+    expect(allowedDescription).toMatch(/item 2: .*64/);
+    expect(await page.getByLabel('Expires (UTC)').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByLabel('Identity').getAttribute('aria-invalid')).toBeNull();
+    await shot(page, '10-agents-validation');
+    expect(await agents()).toEqual([]);
+
+    await page.getByLabel('Expires (UTC)').fill('2031-06-30T12:00');
+    await allowed.fill('openai-api, anthropic-api');
+    await register.getByRole('button', { name: 'Register', exact: true }).click();
+    await page.getByRole('status').filter({ hasText: 'svc-etl registered' }).waitFor();
+    await register.waitFor({ state: 'detached' });
+    const [created] = await agents();
+    expect(created).toMatchObject({ identity: 'svc-etl', kind: 'workload', sponsor: 'ada', expiresAt: '2031-06-30T12:00:00.000Z', allowedApps: ['openai-api', 'anthropic-api'], description: 'nightly ETL summariser' });
+    const row = page.locator(`tr[data-agent-id="${created!.id}"]`);
+    await row.getByRole('cell', { name: 'openai-api, anthropic-api' }).waitFor();
+
+    // The same identity again: the API's conflict shows beside the identity and nothing is added.
+    await page.getByRole('button', { name: 'Register agent', exact: true }).click();
+    await page.getByLabel('Identity').fill('svc-etl');
+    await register.getByRole('button', { name: 'Register', exact: true }).click();
+    await register.getByRole('alert').filter({ hasText: 'already registered' }).waitFor();
+    expect(await page.getByLabel('Identity').getAttribute('aria-invalid')).toBe('true');
+    await page.keyboard.press('Escape');
+    await register.waitFor({ state: 'detached' });
+    expect(await agents()).toHaveLength(1);
+
+    await row.getByRole('button', { name: 'Edit svc-etl' }).click();
+    const edit = form('Edit agent svc-etl');
+    await edit.waitFor();
+    expect(await page.getByLabel('Identity').inputValue()).toBe('svc-etl');
+    expect(await page.getByLabel('Expires (UTC)').inputValue()).toBe('2031-06-30T12:00');
+    expect(await page.getByLabel('Allowed apps').inputValue()).toBe('openai-api, anthropic-api');
+    await page.getByLabel('Sponsor').fill('bo');
+    await page.getByLabel('Expires (UTC)').fill('');
+    await page.getByLabel('Allowed apps').fill('openai-api mistral-api');
+    await edit.getByRole('button', { name: 'Save changes' }).click();
+    await page.getByRole('status').filter({ hasText: 'svc-etl updated' }).waitFor();
+    await edit.waitFor({ state: 'detached' });
+    expect(await agents()).toEqual([expect.objectContaining({ id: created!.id, identity: 'svc-etl', kind: 'workload', sponsor: 'bo', expiresAt: null, allowedApps: ['openai-api', 'mistral-api'] })]);
+    await row.getByRole('cell', { name: 'openai-api, mistral-api' }).waitFor();
+    // Focus went back to the control that opened the form.
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Edit svc-etl');
+    await shot(page, '11-agents');
+
+    // A viewer sees the registry but no way to change it.
+    const viewer = await open(keys.viewer, '/agents');
+    await viewer.page.locator(`tr[data-agent-id="${created!.id}"]`).waitFor();
+    expect(await viewer.page.getByRole('button', { name: /^(Register agent|Edit |Remove )/ }).count()).toBe(0);
+    expect(await viewer.page.getByRole('columnheader', { name: 'Manage' }).count()).toBe(0);
+    expect(viewer.problems).toEqual([]);
+    await viewer.context.close();
+
+    // Remove, by keyboard: Escape backs out of the confirm step and changes nothing; confirming deletes.
+    const removeButton = row.getByRole('button', { name: 'Remove svc-etl' });
+    await removeButton.focus();
+    await page.keyboard.press('Enter');
+    const confirm = form('Remove agent svc-etl');
+    await confirm.waitFor();
+    // The destructive button is not the focused one.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Cancel');
+    await page.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'detached' });
+    expect(await agents()).toHaveLength(1);
+    await removeButton.focus();
+    await page.keyboard.press('Enter');
+    await confirm.waitFor();
+    await page.keyboard.press('Shift+Tab');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Confirm: remove');
+    await page.keyboard.press('Enter');
+    await page.getByRole('status').filter({ hasText: 'svc-etl removed' }).waitFor();
+    await row.waitFor({ state: 'detached' });
+    expect(await agents()).toEqual([]);
+    await page.getByText('No agents registered yet').waitFor();
+
+    // The only failures were the two the test provoked: the 400 and the 409 (each also logged by the browser).
+    expect(admin.problems.filter((p) => !/\b(400|409)\b/.test(p))).toEqual([]);
+    expect(admin.problems.filter((p) => p.startsWith('HTTP '))).toEqual([`HTTP 400: POST ${service.url}/v1/agents`, `HTTP 409: POST ${service.url}/v1/agents`]);
+    await admin.context.close();
   });
 });

@@ -1,5 +1,5 @@
 import type { ComponentChildren } from 'preact';
-import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.client.ts';
 import { onLinkClick } from '../router.ts';
 
@@ -87,13 +87,27 @@ export function usePager(resetKey: string) {
   };
 }
 
-export function Pager(props: { page: number; nextCursor: string | null; onNext: (c: string) => void; onPrev: () => void; label: string }) {
+/**
+ * Previous / next over keyset pages. With `shown` and `pageSize` it says which rows are on screen; the API
+ * counts nothing for a page (a count would scan every match), so "more" is what the next cursor promises.
+ */
+export function Pager(props: { page: number; nextCursor: string | null; onNext: (c: string) => void; onPrev: () => void; label: string; shown?: number; pageSize?: number }) {
+  const first = props.pageSize !== undefined ? (props.page - 1) * props.pageSize + 1 : null;
   return (
     <nav class="pager" aria-label={`${props.label} pages`}>
       <button type="button" disabled={props.page <= 1} onClick={props.onPrev}>
         ← Previous
       </button>
-      <span class="muted">Page {props.page}</span>
+      <span class="muted">
+        Page {props.page}
+        {first !== null && props.shown !== undefined && props.shown > 0 && (
+          <>
+            {' '}
+            · rows {first}–{first + props.shown - 1}
+            {props.nextCursor ? ', more on the next page' : ', the last page'}
+          </>
+        )}
+      </span>
       <button type="button" disabled={!props.nextCursor} onClick={() => props.nextCursor && props.onNext(props.nextCursor)}>
         Next →
       </button>
@@ -108,5 +122,110 @@ export function Stat(props: { label: string; value: string; hint?: string; tone?
       <div class="stat-label">{props.label}</div>
       {props.hint && <div class="stat-hint muted">{props.hint}</div>}
     </div>
+  );
+}
+
+/** The outcome of an action, announced to screen readers. */
+export function Notice({ tone, children }: { tone: 'ok' | 'error'; children: ComponentChildren }) {
+  return (
+    <p class={`notice notice-${tone}`} role="status">
+      {children}
+    </p>
+  );
+}
+
+/** What a form control gets from its `Field`: its id, and the hint and error that describe it. */
+export interface FieldControl {
+  id: string;
+  'aria-invalid': true | undefined;
+  'aria-describedby': string | undefined;
+}
+
+/**
+ * A labelled form control with an optional hint and the API's error for it, both tied to the control
+ * (`aria-describedby`) so a screen reader reads them with it. The label holds only the label text, so
+ * the control's accessible name stays exactly `label`.
+ */
+export function Field(props: { label: string; hint?: string; error?: string | null | undefined; children: (control: FieldControl) => ComponentChildren }) {
+  const id = useId();
+  const describedBy = [props.hint ? `${id}-hint` : '', props.error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  return (
+    <div class="field">
+      <label for={id}>{props.label}</label>
+      {props.children({ id, 'aria-invalid': props.error ? true : undefined, 'aria-describedby': describedBy || undefined })}
+      {props.hint && (
+        <span id={`${id}-hint`} class="muted small">
+          {props.hint}
+        </span>
+      )}
+      {props.error && (
+        <span id={`${id}-error`} class="field-error">
+          {props.error}
+        </span>
+      )}
+    </div>
+  );
+}
+
+/**
+ * A panel that asks before an action: heading, fields, submit and cancel, and the API's answer when it
+ * refuses. Opening it moves focus to its first field (or to Cancel when there is none, so Enter never
+ * confirms a destructive action by accident); Escape cancels; closing it gives focus back to the control
+ * that opened it, or to the page heading when that control is gone (a removed row).
+ */
+export function ActionForm(props: {
+  title: ComponentChildren;
+  submitLabel: string;
+  tone?: 'primary' | 'danger';
+  busy?: boolean;
+  error: unknown;
+  onSubmit: () => void;
+  onCancel: () => void;
+  children?: ComponentChildren;
+}) {
+  const headingId = useId();
+  const form = useRef<HTMLFormElement>(null);
+  useLayoutEffect(() => {
+    const opener = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    const first = form.current?.querySelector<HTMLElement>('input, select, textarea') ?? form.current?.querySelector<HTMLElement>('button[data-cancel]');
+    first?.focus();
+    return () => {
+      // TRICKY: runs while the form unmounts, so wait for the DOM to settle; and only when focus went down
+      // with the form, not when another form (the next row's edit) has just taken it.
+      queueMicrotask(() => {
+        const lost = document.activeElement === null || document.activeElement === document.body;
+        if (lost) (opener?.isConnected ? opener : document.querySelector<HTMLElement>('main h1'))?.focus();
+      });
+    };
+  }, []);
+  return (
+    <form
+      ref={form}
+      class="panel confirm"
+      aria-labelledby={headingId}
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!props.busy) props.onSubmit();
+      }}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape') {
+          e.preventDefault();
+          props.onCancel();
+        }
+      }}
+    >
+      <h2 id={headingId}>{props.title}</h2>
+      {props.children}
+      <div class="actions">
+        {/* aria-disabled, not disabled: a disabled button drops focus to the body, where Escape and Tab lose their place. */}
+        <button type="submit" class={props.tone ?? 'primary'} aria-disabled={props.busy ? 'true' : undefined}>
+          {props.submitLabel}
+        </button>
+        <button type="button" class="ghost" data-cancel onClick={props.onCancel}>
+          Cancel
+        </button>
+      </div>
+      <ErrorBox error={props.error} />
+    </form>
   );
 }

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, get, roleAtLeast } from '../api.client.ts';
 import type { InventoryItem, Me, Page, Sanction } from '../api.types.ts';
-import { Badge, ErrorBox, Link, Loading, Pager, useLoad, usePager } from '../components/ui.tsx';
+import { ActionForm, Badge, ErrorBox, Field, Link, Loading, Notice, Pager, useLoad, usePager } from '../components/ui.tsx';
 import { fmtBytes, fmtInt, fmtTime, riskClass } from '../format.ts';
 
 const SANCTIONS: Sanction[] = ['sanctioned', 'monitored', 'unsanctioned', 'blocked'];
@@ -18,8 +18,7 @@ export function AppsPage({ me }: { me: Me }) {
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
   const [error, setError] = useState<unknown>(null);
 
-  const decide = async (e: Event) => {
-    e.preventDefault();
+  const decide = async () => {
     if (!pending) return;
     setError(null);
     try {
@@ -59,30 +58,19 @@ export function AppsPage({ me }: { me: Me }) {
           </select>
         </label>
       </div>
-      {message && (
-        <p class={`notice ${message.error ? 'notice-error' : 'notice-ok'}`} role="status">
-          {message.text}
-        </p>
-      )}
+      {message && <Notice tone={message.error ? 'error' : 'ok'}>{message.text}</Notice>}
       {pending && (
-        <form class="panel confirm" onSubmit={decide} aria-labelledby="decide-h">
-          <h2 id="decide-h">
-            {pending.status === 'sanctioned' ? 'Approve' : 'Block'} {pending.app.name ?? pending.app.appId} for the organisation
-          </h2>
-          <label>
-            Reason (recorded in the audit log)
-            <input id="decision-reason" autoFocus value={reason} onInput={(e) => setReason(e.currentTarget.value)} required minLength={1} />
-          </label>
-          <div class="actions">
-            <button type="submit" class={pending.status === 'blocked' ? 'danger' : 'primary'}>
-              Confirm: {pending.status}
-            </button>
-            <button type="button" class="ghost" onClick={() => setPending(null)}>
-              Cancel
-            </button>
-          </div>
-          <ErrorBox error={error} />
-        </form>
+        <ActionForm
+          key={`${pending.app.appId}:${pending.status}`}
+          title={`${pending.status === 'sanctioned' ? 'Approve' : 'Block'} ${pending.app.name ?? pending.app.appId} for the organisation`}
+          submitLabel={`Confirm: ${pending.status}`}
+          tone={pending.status === 'blocked' ? 'danger' : 'primary'}
+          error={error}
+          onSubmit={decide}
+          onCancel={() => setPending(null)}
+        >
+          <Field label="Reason (recorded in the audit log)">{(c) => <input {...c} value={reason} onInput={(e) => setReason(e.currentTarget.value)} required minLength={1} />}</Field>
+        </ActionForm>
       )}
       <ErrorBox error={list.error} />
       {list.loading && !list.data && <Loading what="apps" />}

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, get, roleAtLeast } from '../api.client.ts';
 import type { Candidate, CatalogInfo, Me, Page } from '../api.types.ts';
-import { Badge, ErrorBox, Loading, Pager, useLoad, usePager } from '../components/ui.tsx';
+import { ActionForm, Badge, ErrorBox, Field, Loading, Notice, Pager, useLoad, usePager } from '../components/ui.tsx';
 import { fmtInt, fmtTime } from '../format.ts';
 
 type Review = { candidate: Candidate; action: 'confirm' | 'dismiss' };
@@ -23,8 +23,7 @@ export function CandidatesPage({ me }: { me: Me }) {
     setForm({ name: r.candidate.host, vendor: '', category: 'other', note: '', includeSubdomains: false });
   };
 
-  const submit = async (e: Event) => {
-    e.preventDefault();
+  const submit = async () => {
     if (!review) return;
     const host = encodeURIComponent(review.candidate.host);
     setError(null);
@@ -65,55 +64,39 @@ export function CandidatesPage({ me }: { me: Me }) {
         </label>
       </div>
       <p class="muted">Hosts the catalog does not know whose traffic shows AI signals (LLM API paths, AI SDK user agents, MCP endpoints, model-server ports, AI names).</p>
-      {message && (
-        <p class="notice notice-ok" role="status">
-          {message}
-        </p>
-      )}
+      {message && <Notice tone="ok">{message}</Notice>}
       {review && (
-        <form class="panel confirm" onSubmit={submit} aria-labelledby="review-h">
-          <h2 id="review-h">
-            {review.action === 'confirm' ? 'Confirm' : 'Dismiss'} {review.candidate.host}
-          </h2>
+        <ActionForm
+          key={`${review.candidate.host}:${review.action}`}
+          title={`${review.action === 'confirm' ? 'Confirm' : 'Dismiss'} ${review.candidate.host}`}
+          submitLabel={review.action === 'confirm' ? 'Confirm as AI app' : 'Dismiss: not AI'}
+          tone={review.action === 'confirm' ? 'primary' : 'danger'}
+          error={error}
+          onSubmit={submit}
+          onCancel={() => setReview(null)}
+        >
           {review.action === 'confirm' && (
             <div class="form-grid">
-              <label>
-                App name
-                <input id="candidate-name" autoFocus value={form.name} onInput={(e) => setForm({ ...form, name: e.currentTarget.value })} />
-              </label>
-              <label>
-                Vendor
-                <input value={form.vendor} placeholder="unknown" onInput={(e) => setForm({ ...form, vendor: e.currentTarget.value })} />
-              </label>
-              <label>
-                Category
-                <select value={form.category} onChange={(e) => setForm({ ...form, category: e.currentTarget.value })}>
-                  {categories.map((c) => (
-                    <option key={c} value={c}>
-                      {c}
-                    </option>
-                  ))}
-                </select>
-              </label>
+              <Field label="App name">{(c) => <input {...c} value={form.name} onInput={(e) => setForm({ ...form, name: e.currentTarget.value })} />}</Field>
+              <Field label="Vendor">{(c) => <input {...c} value={form.vendor} placeholder="unknown" onInput={(e) => setForm({ ...form, vendor: e.currentTarget.value })} />}</Field>
+              <Field label="Category">
+                {(c) => (
+                  <select {...c} value={form.category} onChange={(e) => setForm({ ...form, category: e.currentTarget.value })}>
+                    {categories.map((cat) => (
+                      <option key={cat} value={cat}>
+                        {cat}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
               <label class="check-label">
                 <input type="checkbox" checked={form.includeSubdomains} onChange={(e) => setForm({ ...form, includeSubdomains: e.currentTarget.checked })} /> Include subdomains
               </label>
             </div>
           )}
-          <label>
-            Note
-            <input id="candidate-note" autoFocus={review.action === 'dismiss'} value={form.note} onInput={(e) => setForm({ ...form, note: e.currentTarget.value })} />
-          </label>
-          <div class="actions">
-            <button type="submit" class={review.action === 'confirm' ? 'primary' : 'danger'}>
-              {review.action === 'confirm' ? 'Confirm as AI app' : 'Dismiss: not AI'}
-            </button>
-            <button type="button" class="ghost" onClick={() => setReview(null)}>
-              Cancel
-            </button>
-          </div>
-          <ErrorBox error={error} />
-        </form>
+          <Field label="Note">{(c) => <input {...c} value={form.note} onInput={(e) => setForm({ ...form, note: e.currentTarget.value })} />}</Field>
+        </ActionForm>
       )}
       <ErrorBox error={list.error} />
       {list.loading && !list.data && <Loading what="candidates" />}

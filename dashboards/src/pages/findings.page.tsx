@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, get, roleAtLeast, withQuery } from '../api.client.ts';
 import { FINDING_STATUSES, type BulkResult, type Finding, type FindingStatus, type FindingType, type Me, type Page } from '../api.types.ts';
-import { Badge, ErrorBox, Link, Loading, Pager, useLoad, usePager } from '../components/ui.tsx';
+import { Badge, ErrorBox, Link, Loading, Notice, Pager, useLoad, usePager } from '../components/ui.tsx';
 import { fmtInt, fmtTime, severityClass, findingSubject } from '../format.ts';
 import { navigate } from '../router.ts';
 
@@ -176,11 +176,7 @@ export function FindingsPage({ me, query }: { me: Me; query: URLSearchParams }) 
           </button>
         </section>
       )}
-      {outcome && (
-        <p class={`notice ${outcome.error ? 'notice-error' : 'notice-ok'}`} role="status">
-          {outcome.text}
-        </p>
-      )}
+      {outcome && <Notice tone={outcome.error ? 'error' : 'ok'}>{outcome.text}</Notice>}
       <ErrorBox error={list.error} />
       {list.loading && !list.data && <Loading what="findings" />}
       {list.data && (
@@ -254,6 +250,8 @@ export function FindingsPage({ me, query }: { me: Me; query: URLSearchParams }) 
           <Pager
             label="Findings"
             page={pager.page}
+            shown={items.length}
+            pageSize={PAGE_SIZE}
             nextCursor={list.data.nextCursor}
             onNext={(c) => {
               setSelected(new Set());
