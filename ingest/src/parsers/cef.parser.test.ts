@@ -115,6 +115,23 @@ describe('cef — unhappy paths and robustness', () => {
     expect(rejectReason(parse('CEF:0|V|P|1|1|n|1|in=1e3', ctx))).toMatch(/^bad in/);
   });
 
+  it('checks the optional fields in order and leaves missing ones null', () => {
+    expect(rejectReason(parse('CEF:0|V|P|1|1|n|1|dpt=0 out=1.5 in=lots', ctx))).toBe('bad dpt: expected a port 1-65535');
+    expect(rejectReason(parse('CEF:0|V|P|1|1|n|1|out=1.5 in=lots', ctx))).toBe('bad out: expected a byte count');
+    expect(rejectReason(parse('CEF:0|V|P|1|1|n|1|src=10.0.0.1 in=lots', ctx))).toBe('bad in: expected a byte count');
+    expect(okEvent(parse('CEF:0|V|P|1|1|n|1|src=- dst= dpt=- out=- act=allow', ctx))).toMatchObject({
+      srcIp: null, destIp: null, destPort: null, bytesOut: null, bytesIn: null, action: 'allowed',
+    });
+  });
+
+  it('reads quoted values with spaces, \\= and \\\\ escapes, and a first empty value giving way to a later one', () => {
+    const line = 'CEF:0|V|P|1|1|n|1|suser= request="https://claude.ai/a b" msg=x\\=y suser=corp\\\\bob\\=1 '
+      + 'requestMethod=GET';
+    expect(okEvent(parse(line, ctx))).toMatchObject({
+      url: 'https://claude.ai/a b', user: 'corp\\bob=1', method: 'GET', host: 'claude.ai',
+    });
+  });
+
   it('throws at creation for an unknown time zone', () => {
     expect(() => createCefParser({ timeZone: 'Nowhere/Land' })).toThrow(/unknown time zone/);
   });

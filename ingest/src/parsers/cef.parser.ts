@@ -14,8 +14,11 @@
  * agent), `tls` when `app` is TLS/SSL, else `flow`. CEF has no HTTP status key: status is null.
  */
 import { emptyEvent, parsed, rejected, type EventKind, type ParseContext, type ParseResult, type ParserFactory } from '@shadow-ai/core';
-import { CONTROL_CHARS_RE, ipVersion, isoTimestamp, parseByteCount, urlTarget } from './fields.util.ts';
-import { actionFromWord, dnsTypeFromText, hostAndPort, parsePortText, resolveTimeZone, receivedTs } from './common.util.ts';
+import { CONTROL_CHARS_RE, isoTimestamp, urlTarget } from './fields.util.ts';
+import {
+  actionFromWord, dnsTypeFromText, hostAndPort, parsePortText, readFlowFields, receivedTs, resolveTimeZone,
+  zonedParserFactory, type FlowFieldRules,
+} from './common.util.ts';
 import { headerTime, parseDeviceTime, scanCefPairs } from './kv.util.ts';
 import { keySlots } from './vendor.util.ts';
 
@@ -50,20 +53,22 @@ function keepValue(raw: string): string | undefined {
   return value === '' || value === '-' ? undefined : value;
 }
 
-/** Stateless; one closure per source because of the time zone. */
-export const createCefParser: ParserFactory = (opts) => {
-  const zone = resolveTimeZone(opts, CEF_FORMAT);
-  return (line, ctx) => parseCef(line, ctx, zone);
+const FLOW_RULES: FlowFieldRules = {
+  port: parsePortText,
+  badSrc: 'bad src: expected an IP address',
+  badDst: 'bad dst: expected an IP address',
+  badPort: 'bad dpt: expected a port 1-65535',
+  badBytesOut: 'bad out: expected a byte count',
+  badBytesIn: 'bad in: expected a byte count',
 };
 
-function parseCef(rawLine: string, ctx: ParseContext, zone: string): ParseResult {
-  try {
-    return readCef(rawLine, ctx, zone);
-  } finally {
-    // The values are views into the line: the reused array must not keep it alive.
-    VALUES.fill(undefined);
-  }
-}
+/** Stateless; one closure per source because of the time zone. */
+export const createCefParser: ParserFactory = zonedParserFactory(
+  (opts) => resolveTimeZone(opts, CEF_FORMAT),
+  readCef,
+  // The values are views into the line: the reused array must not keep it alive.
+  () => VALUES.fill(undefined),
+);
 
 function readCef(rawLine: string, ctx: ParseContext, zone: string): ParseResult {
   const line = rawLine.trim();
@@ -98,20 +103,6 @@ function readCef(rawLine: string, ctx: ParseContext, zone: string): ParseResult 
   const ts = ms !== null ? isoTimestamp(ms) : receivedTs(ctx.receivedAt);
   if (ts === undefined) return rejected('no timestamp in the line and receivedAt is not a valid date');
 
-  const src = f[K.src];
-  if (src !== undefined && ipVersion(src) === 0) return rejected('bad src: expected an IP address');
-  const dst = f[K.dst];
-  if (dst !== undefined && ipVersion(dst) === 0) return rejected('bad dst: expected an IP address');
-  const dptText = f[K.dpt];
-  const dpt = dptText === undefined ? null : parsePortText(dptText);
-  if (dpt === undefined) return rejected('bad dpt: expected a port 1-65535');
-  const outText = f[K.out];
-  const out = outText === undefined ? null : parseByteCount(outText);
-  if (out === undefined) return rejected('bad out: expected a byte count');
-  const inText = f[K.in];
-  const bytesIn = inText === undefined ? null : parseByteCount(inText);
-  if (bytesIn === undefined) return rejected('bad in: expected a byte count');
-
   const request = f[K.request] ?? null;
   const method = f[K.requestMethod] ?? null;
   const userAgent = f[K.requestClientApplication] ?? null;
@@ -122,21 +113,19 @@ function readCef(rawLine: string, ctx: ParseContext, zone: string): ParseResult 
   else if (app === 'tls' || app === 'ssl') kind = 'tls';
 
   const event = emptyEvent(kind, CEF_FORMAT, ts);
-  event.srcIp = src ?? null;
-  event.destIp = dst ?? null;
+  const bad = readFlowFields(event, FLOW_RULES, f[K.src], f[K.dst], f[K.dpt], f[K.out], f[K.in]);
+  if (bad !== undefined) return rejected(bad);
   event.user = f[K.suser] ?? f[K.duser] ?? null;
   event.url = request;
   event.method = method;
   event.userAgent = userAgent;
-  event.bytesOut = out;
-  event.bytesIn = bytesIn;
   const act = f[K.act];
   event.action = act === undefined ? null : actionFromWord(act);
   const dhost = f[K.dhost] ?? (kind === 'dns' ? f[K.destinationDnsDomain] : undefined);
   const named = dhost === undefined ? undefined : hostAndPort(dhost);
   const target = request === null ? null : urlTarget(request);
   event.host = named?.host ?? target?.host ?? null;
-  event.destPort = dpt ?? named?.port ?? target?.port ?? null;
+  event.destPort ??= named?.port ?? target?.port ?? null;
   if (kind === 'dns') {
     const qtype = f[K.qtype];
     event.dnsType = qtype === undefined ? null : (dnsTypeFromText(qtype) ?? null);

@@ -151,6 +151,12 @@ describe('checkpoint — rejections', () => {
     expect(reason(urlf({ server_outbound_bytes: 'lots' }))).toBe('bad server_outbound_bytes');
   });
 
+  it('checks the port before the byte counts, and reads a service name as no port', () => {
+    expect(reason(urlf({ service: '70000', client_outbound_bytes: '-1' }))).toBe('bad service port');
+    expect(reason(urlf({ client_outbound_bytes: '-1', server_outbound_bytes: 'lots' }))).toBe('bad client_outbound_bytes');
+    expect(ok(conn({ service: 'https' }))).toMatchObject({ destPort: null, bytesOut: null, bytesIn: null });
+  });
+
   it('refuses an unknown time zone when the parser is made', () => {
     expect(() => createCheckpointParser({ timeZone: 'Europe/Atlantis' })).toThrow(RangeError);
     expect(CHECKPOINT_FORMAT).toBe('checkpoint');

@@ -15,11 +15,13 @@
  * reference (sk144192) was not at hand to confirm.
  */
 import {
-  emptyEvent, parsed, rejected, type EventAction, type LineParser, type ParseResult, type ParserFactory,
+  emptyEvent, parsed, rejected, type EventAction, type ParseContext, type ParseResult, type ParserFactory,
 } from '@shadow-ai/core';
-import { CONTROL_CHARS_RE, ipOrNull, isDigits, isoTimestamp, parseByteCount, urlTarget } from './fields.util.ts';
+import { CONTROL_CHARS_RE, isDigits, isoTimestamp, urlTarget } from './fields.util.ts';
+import { readFlowFields, type FlowFieldRules } from './common.util.ts';
 import {
-  keySlots, parseDateTime, parseEpochAuto, parsePortField, resolveTimeZone, scanColonPairSlots, SlotValues, textOrNull,
+  keySlots, parseDateTime, parseEpochAuto, parsePortField, scanColonPairSlots, SlotValues, textOrNull,
+  vendorParserFactory,
 } from './vendor.util.ts';
 
 export const CHECKPOINT_FORMAT = 'checkpoint';
@@ -42,23 +44,20 @@ const ALLOWED: ReadonlySet<string> = new Set(['accept', 'allow']);
 const BLOCKED: ReadonlySet<string> = new Set(['drop', 'reject', 'block', 'prevent']);
 const HTTP_METHOD_MAX = 20;
 
-const parseCheckpointUtc: LineParser = (line) => parseCheckpoint(line, undefined);
-
-/** Throws a RangeError for an unknown `timeZone` (a configuration error, found when the parser is made). */
-export const createCheckpointParser: ParserFactory = (opts) => {
-  const zone = resolveTimeZone(opts?.timeZone);
-  return zone === undefined ? parseCheckpointUtc : (line) => parseCheckpoint(line, zone);
+const FLOW_RULES: FlowFieldRules = {
+  // `service` is the port number; a name (older exports) says nothing exact about the port.
+  port: (service) => (isDigits(service) ? parsePortField(service) : null),
+  badSrc: 'bad src address',
+  badDst: 'bad dst address',
+  badPort: 'bad service port',
+  badBytesOut: 'bad client_outbound_bytes',
+  badBytesIn: 'bad server_outbound_bytes',
 };
 
-function parseCheckpoint(rawLine: string, zone: string | undefined): ParseResult {
-  try {
-    return readCheckpoint(rawLine, zone);
-  } finally {
-    VALUES.release();
-  }
-}
+/** Throws a RangeError for an unknown `timeZone` (a configuration error, found when the parser is made). */
+export const createCheckpointParser: ParserFactory = vendorParserFactory(readCheckpoint, VALUES);
 
-function readCheckpoint(rawLine: string, zone: string | undefined): ParseResult {
+function readCheckpoint(rawLine: string, _ctx: ParseContext, zone: string | undefined): ParseResult {
   const line = rawLine.trim();
   if (line.length === 0) return rejected('empty line');
   if (CONTROL_CHARS_RE.test(line)) return rejected('binary or control characters in line');
@@ -68,10 +67,10 @@ function readCheckpoint(rawLine: string, zone: string | undefined): ParseResult 
   if (open === -1 && bareStart === -1) return rejected('unsupported layout: no [key:"value"; …] block');
   const v = VALUES;
   v.reset(line);
-  const bad = open === -1
+  const malformed = open === -1
     ? scanColonPairSlots(line, bareStart, false, SLOTS, v)
     : scanColonPairSlots(line, open + 1, true, SLOTS, v);
-  if (bad !== undefined) return rejected(bad);
+  if (malformed !== undefined) return rejected(malformed);
 
   const action = val(v, K.action);
   const src = val(v, K.src);
@@ -83,26 +82,12 @@ function readCheckpoint(rawLine: string, zone: string | undefined): ParseResult 
   const ms = timeOf(val(v, K.time), header, zone);
   if (typeof ms === 'string') return rejected(ms);
 
-  const srcIp = src === null ? null : ipOrNull(src);
-  if (src !== null && srcIp === null) return rejected('bad src address');
-  const destIp = dst === null ? null : ipOrNull(dst);
-  if (dst !== null && destIp === null) return rejected('bad dst address');
-  const service = val(v, K.service);
-  // `service` is the port number; a name (older exports) says nothing exact about the port.
-  const port = service === null || !isDigits(service) ? null : parsePortField(service);
-  if (port === undefined) return rejected('bad service port');
-  const bytesOut = parseByteCount(val(v, K.client_outbound_bytes) ?? val(v, K.client_inbound_bytes) ?? '-');
-  if (bytesOut === undefined) return rejected('bad client_outbound_bytes');
-  const bytesIn = parseByteCount(val(v, K.server_outbound_bytes) ?? val(v, K.server_inbound_bytes) ?? '-');
-  if (bytesIn === undefined) return rejected('bad server_outbound_bytes');
-
   const resource = val(v, K.resource);
   const event = emptyEvent(resource === null ? 'flow' : 'proxy', CHECKPOINT_FORMAT, isoTimestamp(ms));
-  event.srcIp = srcIp;
-  event.destIp = destIp;
-  event.destPort = port;
-  event.bytesOut = bytesOut;
-  event.bytesIn = bytesIn;
+  const bad = readFlowFields(event, FLOW_RULES, src, dst, val(v, K.service),
+    val(v, K.client_outbound_bytes) ?? val(v, K.client_inbound_bytes),
+    val(v, K.server_outbound_bytes) ?? val(v, K.server_inbound_bytes));
+  if (bad !== undefined) return rejected(bad);
   event.user = val(v, K.src_user_name) ?? val(v, K.user) ?? val(v, K.source_user_name);
   event.action = actionOf(action);
   if (resource !== null) {

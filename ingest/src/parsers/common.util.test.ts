@@ -1,9 +1,9 @@
-import { zonedTimeToUtc } from '@shadow-ai/core';
+import { emptyEvent, parsed, rejected, zonedTimeToUtc } from '@shadow-ai/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   actionFromWord, dnsRcodeFromText, dnsTypeFromText, epochNumberToMillis, hostAndPort, inferYear, parseIsoMillis,
-  wallInNamedZone, wallToUtc,
+  parsePortText, readFlowFields, wallInNamedZone, wallToUtc, zonedParserFactory, type FlowFieldRules,
 } from './common.util.ts';
 
 describe('wallToUtc', () => {
@@ -93,5 +93,65 @@ describe('value helpers', () => {
     expect(hostAndPort('[2001:db8::1]:8443')).toEqual({ host: '2001:db8::1', port: 8443 });
     expect(hostAndPort('https://user@API.openai.com/v1')).toEqual({ host: 'api.openai.com', port: null });
     expect(hostAndPort('not a host')).toBeUndefined();
+  });
+});
+
+describe('zonedParserFactory', () => {
+  it('resolves the zone once per parser and releases the scratch after every line, even one that throws', () => {
+    const zones: string[] = [];
+    let released = 0;
+    const factory = zonedParserFactory(
+      (opts) => {
+        const zone = opts?.timeZone ?? 'UTC';
+        zones.push(zone);
+        return zone;
+      },
+      (line, _ctx, zone) => {
+        if (line === 'boom') throw new Error('bug');
+        return line === '' ? rejected('empty line') : parsed(emptyEvent('flow', 'test', zone));
+      },
+      () => released++,
+    );
+    const parse = factory({ timeZone: 'Europe/Berlin' });
+    const ctx = { receivedAt: new Date(0) };
+    expect(parse('a', ctx)).toMatchObject({ ok: true, event: { ts: 'Europe/Berlin' } });
+    expect(parse('', ctx)).toMatchObject({ ok: false, reason: 'empty line' });
+    expect(() => parse('boom', ctx)).toThrow('bug');
+    expect(zones).toEqual(['Europe/Berlin']);
+    expect(released).toBe(3);
+  });
+});
+
+describe('readFlowFields', () => {
+  const rules: FlowFieldRules = {
+    port: parsePortText, badSrc: 'bad src', badDst: 'bad dst', badPort: 'bad port', badBytesOut: 'bad out',
+    badBytesIn: 'bad in',
+  };
+  const fresh = () => emptyEvent('flow', 'test', '2026-11-25T10:00:00.000Z');
+
+  it('writes the fields it is given and null for absent ones', () => {
+    const event = fresh();
+    expect(readFlowFields(event, rules, '10.0.0.1', '2001:db8::1', '443', '12', '0')).toBeUndefined();
+    expect(event).toMatchObject({ srcIp: '10.0.0.1', destIp: '2001:db8::1', destPort: 443, bytesOut: 12, bytesIn: 0 });
+    const bare = fresh();
+    expect(readFlowFields(bare, rules, undefined, null, undefined, null, undefined)).toBeUndefined();
+    expect(bare).toMatchObject({ srcIp: null, destIp: null, destPort: null, bytesOut: null, bytesIn: null });
+  });
+
+  it('names the first malformed field: addresses, then the port, then the byte counts', () => {
+    expect(readFlowFields(fresh(), rules, 'fw01', 'x', 'http', '-1', 'lots')).toBe('bad src');
+    expect(readFlowFields(fresh(), rules, '10.0.0.1', '10.0.0.256', 'http', '-1', 'lots')).toBe('bad dst');
+    expect(readFlowFields(fresh(), rules, null, null, '0', '-1', 'lots')).toBe('bad port');
+    expect(readFlowFields(fresh(), rules, null, null, '65536', null, null)).toBe('bad port');
+    expect(readFlowFields(fresh(), rules, null, null, null, '1.5', 'lots')).toBe('bad out');
+    expect(readFlowFields(fresh(), rules, null, null, null, '-', 'lots')).toBe('bad in');
+    expect(readFlowFields(fresh(), { ...rules, bytesInFirst: true }, null, null, null, '1.5', 'lots')).toBe('bad in');
+  });
+
+  it("uses the parser's port grammar, which may read some ports as none", () => {
+    const loose: FlowFieldRules = { ...rules, port: (s) => (s === '-' || s === '0' ? null : parsePortText(s)) };
+    const event = fresh();
+    expect(readFlowFields(event, loose, null, null, '0', null, null)).toBeUndefined();
+    expect(event.destPort).toBeNull();
   });
 });

@@ -3,9 +3,14 @@
  * shared with squid/bind). Hot path: everything here runs per line, so no regex is compiled per call.
  * Same convention as fields.util.ts: `undefined` = malformed, `null` = not known.
  */
-import { isValidTimeZone, zonedTimeToUtc, type EventAction, type ParserOptions } from '@shadow-ai/core';
+import {
+  isValidTimeZone, zonedTimeToUtc, type EventAction, type NormalizedEvent, type ParseContext, type ParseResult,
+  type ParserFactory, type ParserOptions,
+} from '@shadow-ai/core';
 import { isIP } from 'node:net';
-import { digitsAt, isDigits, isoTimestamp, normalizeHostname, parseAuthority, utcMillis } from './fields.util.ts';
+import {
+  digitsAt, ipVersion, isDigits, isoTimestamp, normalizeHostname, parseAuthority, parseByteCount, utcMillis,
+} from './fields.util.ts';
 
 export const UTC = 'UTC';
 
@@ -20,6 +25,73 @@ export function resolveTimeZone(opts: ParserOptions | undefined, format: string)
     throw new Error(`${format}: unknown time zone "${zone}" in timeZone (expected an IANA name like Europe/Berlin)`);
   }
   return zone;
+}
+
+/**
+ * The factory of a parser whose only option is the time zone, for the parsers that keep one line's values in a
+ * module-level scratch (reused, as parsing is synchronous and never re-entered). `release` runs after every line,
+ * whatever the outcome, so the scratch never keeps a line (or the body it is a view into) alive.
+ */
+export function zonedParserFactory<Zone>(
+  resolveZone: (opts: ParserOptions | undefined) => Zone,
+  read: (line: string, ctx: ParseContext, zone: Zone) => ParseResult,
+  release: () => void,
+): ParserFactory {
+  return (opts) => {
+    const zone = resolveZone(opts);
+    return (line, ctx) => {
+      try {
+        return read(line, ctx, zone);
+      } finally {
+        release();
+      }
+    };
+  };
+}
+
+// ------------------------------------------------------------------------------------- flow fields
+
+/** How one parser reads the optional endpoint fields: its port grammar and a rejection reason per field. */
+export interface FlowFieldRules {
+  /** The port as the vendor writes it: null for "none", undefined when malformed. */
+  port: (text: string) => number | null | undefined;
+  badSrc: string;
+  badDst: string;
+  badPort: string;
+  badBytesOut: string;
+  badBytesIn: string;
+  /** Checks bytesIn before bytesOut (the order in which a line with both malformed has always been rejected). */
+  bytesInFirst?: boolean;
+}
+
+/**
+ * The optional endpoint fields of a line, as logged (null or undefined: absent), checked and written into `event`
+ * (srcIp, destIp, destPort, bytesOut, bytesIn; null when absent). Returns the reason of the first malformed one:
+ * addresses, then the port, then the byte counts.
+ */
+export function readFlowFields(
+  event: NormalizedEvent, rules: FlowFieldRules, src: string | null | undefined, dst: string | null | undefined,
+  port: string | null | undefined, bytesOut: string | null | undefined, bytesIn: string | null | undefined,
+): string | undefined {
+  if (!isAbsent(src) && ipVersion(src) === 0) return rules.badSrc;
+  if (!isAbsent(dst) && ipVersion(dst) === 0) return rules.badDst;
+  const destPort = isAbsent(port) ? null : rules.port(port);
+  if (destPort === undefined) return rules.badPort;
+  const outCount = isAbsent(bytesOut) ? null : parseByteCount(bytesOut);
+  const inCount = isAbsent(bytesIn) ? null : parseByteCount(bytesIn);
+  if (rules.bytesInFirst === true && inCount === undefined) return rules.badBytesIn;
+  if (outCount === undefined) return rules.badBytesOut;
+  if (inCount === undefined) return rules.badBytesIn;
+  event.srcIp = src ?? null;
+  event.destIp = dst ?? null;
+  event.destPort = destPort;
+  event.bytesOut = outCount;
+  event.bytesIn = inCount;
+  return undefined;
+}
+
+function isAbsent(text: string | null | undefined): text is null | undefined {
+  return text === undefined || text === null;
 }
 
 const QUARTER_HOUR = 900_000;

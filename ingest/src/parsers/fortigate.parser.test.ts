@@ -218,6 +218,14 @@ describe('fortigate — rejections', () => {
     expect(reason(dns({ qname: undefined }))).toBe('dns log without qname');
   });
 
+  it('checks addresses before the port and the port before byte counts, and reads no byte counts in DNS logs', () => {
+    expect(reason(webfilter({ srcip: 'laptop', dstport: 'http', sentbyte: '-1' }))).toBe('bad srcip');
+    expect(reason(webfilter({ dstport: 'http', sentbyte: '-1' }))).toBe('bad dstport');
+    expect(reason(webfilter({ sentbyte: '-1', rcvdbyte: '1k' }))).toBe('bad sentbyte');
+    expect(ok(dns({ sentbyte: '-1', rcvdbyte: 'lots' }))).toMatchObject({ bytesOut: null, bytesIn: null });
+    expect(ok(webfilter({ dstport: '0', sentbyte: '"-"' }))).toMatchObject({ destPort: null, bytesOut: null });
+  });
+
   it('refuses an unknown time zone when the parser is made', () => {
     expect(() => createFortigateParser({ timeZone: 'CET+1' })).toThrow(RangeError);
     expect(FORTIGATE_FORMAT).toBe('fortigate');

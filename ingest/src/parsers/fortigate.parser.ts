@@ -20,14 +20,13 @@
  * `time` are read in the parser's `timeZone`.
  */
 import {
-  emptyEvent, parsed, rejected, type EventAction, type LineParser, type NormalizedEvent, type ParseResult,
+  emptyEvent, parsed, rejected, type EventAction, type NormalizedEvent, type ParseContext, type ParseResult,
   type ParserFactory,
 } from '@shadow-ai/core';
+import { CONTROL_CHARS_RE, ipOrNull, isDigits, isoTimestamp, normalizeHostname, urlTarget } from './fields.util.ts';
+import { readFlowFields, type FlowFieldRules } from './common.util.ts';
 import {
-  CONTROL_CHARS_RE, ipOrNull, isDigits, isoTimestamp, normalizeHostname, parseByteCount, urlTarget,
-} from './fields.util.ts';
-import {
-  keySlots, parseDateTime, parseEpochAuto, parsePortField, parseUtcOffset, resolveTimeZone, scanKeyValueSlots,
+  keySlots, parseDateTime, parseEpochAuto, parsePortField, parseUtcOffset, scanKeyValueSlots, vendorParserFactory,
   SlotValues, textOrNull,
 } from './vendor.util.ts';
 
@@ -53,23 +52,19 @@ const ALLOWED: ReadonlySet<string> = new Set([
 const BLOCKED: ReadonlySet<string> = new Set(['blocked', 'block', 'deny', 'drop', 'reset', 'redirect']);
 const HTTP_METHOD_MAX = 20;
 
-const parseFortigateUtc: LineParser = (line) => parseFortigate(line, undefined);
-
-/** Throws a RangeError for an unknown `timeZone` (a configuration error, found when the parser is made). */
-export const createFortigateParser: ParserFactory = (opts) => {
-  const zone = resolveTimeZone(opts?.timeZone);
-  return zone === undefined ? parseFortigateUtc : (line) => parseFortigate(line, zone);
+const FLOW_RULES: FlowFieldRules = {
+  port: parsePortField,
+  badSrc: 'bad srcip',
+  badDst: 'bad dstip',
+  badPort: 'bad dstport',
+  badBytesOut: 'bad sentbyte',
+  badBytesIn: 'bad rcvdbyte',
 };
 
-function parseFortigate(rawLine: string, zone: string | undefined): ParseResult {
-  try {
-    return readFortigate(rawLine, zone);
-  } finally {
-    VALUES.release();
-  }
-}
+/** Throws a RangeError for an unknown `timeZone` (a configuration error, found when the parser is made). */
+export const createFortigateParser: ParserFactory = vendorParserFactory(readFortigate, VALUES);
 
-function readFortigate(rawLine: string, zone: string | undefined): ParseResult {
+function readFortigate(rawLine: string, _ctx: ParseContext, zone: string | undefined): ParseResult {
   const line = rawLine.trim();
   if (line.length === 0) return rejected('empty line');
   if (CONTROL_CHARS_RE.test(line)) return rejected('binary or control characters in line');
@@ -77,8 +72,8 @@ function readFortigate(rawLine: string, zone: string | undefined): ParseResult {
   if (start === -1) return rejected('unsupported layout: no key=value pairs');
   const v = VALUES;
   v.reset(line);
-  const bad = scanKeyValueSlots(line, start, SLOTS, v);
-  if (bad !== undefined) return rejected(bad);
+  const malformed = scanKeyValueSlots(line, start, SLOTS, v);
+  if (malformed !== undefined) return rejected(malformed);
 
   const type = val(v, K.type);
   const subtype = val(v, K.subtype);
@@ -92,24 +87,17 @@ function readFortigate(rawLine: string, zone: string | undefined): ParseResult {
   const ms = timeOf(val(v, K.date), val(v, K.time), val(v, K.tz), val(v, K.eventtime), zone);
   if (typeof ms === 'string') return rejected(ms);
 
-  const srcText = val(v, K.srcip);
-  const srcIp = srcText === null ? null : ipOrNull(srcText);
-  if (srcText !== null && srcIp === null) return rejected('bad srcip');
-  const dstText = val(v, K.dstip);
-  const destIp = dstText === null ? null : ipOrNull(dstText);
-  if (dstText !== null && destIp === null) return rejected('bad dstip');
-
   const event = emptyEvent(kind, FORTIGATE_FORMAT, isoTimestamp(ms));
-  event.srcIp = srcIp;
-  event.destIp = destIp;
+  // DNS logs carry no byte counts worth reading.
+  const dns = kind === 'dns';
+  const bad = readFlowFields(event, FLOW_RULES, val(v, K.srcip), val(v, K.dstip), val(v, K.dstport),
+    dns ? null : val(v, K.sentbyte), dns ? null : val(v, K.rcvdbyte));
+  if (bad !== undefined) return rejected(bad);
   event.user = val(v, K.user) ?? val(v, K.unauthuser);
   const utmAction = val(v, K.utmaction);
   event.action = utmAction === 'block' ? 'blocked' : actionOf(val(v, K.action));
-  const port = parsePortField(val(v, K.dstport) ?? undefined);
-  if (port === undefined) return rejected('bad dstport');
-  event.destPort = port;
 
-  if (kind === 'dns') {
+  if (dns) {
     const qname = val(v, K.qname);
     if (qname === null) return rejected('dns log without qname');
     event.host = normalizeHostname(qname);
@@ -119,13 +107,6 @@ function readFortigate(rawLine: string, zone: string | undefined): ParseResult {
     event.dnsType = qtype ?? (numeric ? `TYPE${qtypeval}` : null);
     return parsed(event);
   }
-
-  const sent = parseByteCount(val(v, K.sentbyte) ?? '-');
-  if (sent === undefined) return rejected('bad sentbyte');
-  const received = parseByteCount(val(v, K.rcvdbyte) ?? '-');
-  if (received === undefined) return rejected('bad rcvdbyte');
-  event.bytesOut = sent;
-  event.bytesIn = received;
 
   const hostname = val(v, K.hostname);
   if (hostname !== null) event.host = normalizeHostname(hostname) ?? ipOrNull(hostname)?.toLowerCase() ?? null;

@@ -11,39 +11,18 @@ function isKeyChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95 || c === 46;
 }
 
-/**
- * Where the `key=value` pairs of a CEF extension lie: pair p has its key at [at[4p], at[4p+1]) and its raw value
- * at [at[4p+2], at[4p+3]). Positions only; one instance is reused, as parsing is synchronous.
- */
-class PairBounds {
-  count = 0;
-  at = new Int32Array(256);
-
-  push(keyStart: number, keyEnd: number, valueStart: number, valueEnd: number): void {
-    const k = this.count * 4;
-    if (k === this.at.length) {
-      const bigger = new Int32Array(this.at.length * 2);
-      bigger.set(this.at);
-      this.at = bigger;
-    }
-    this.at[k] = keyStart;
-    this.at[k + 1] = keyEnd;
-    this.at[k + 2] = valueStart;
-    this.at[k + 3] = valueEnd;
-    this.count++;
-  }
+/** What a walk over a CEF extension does with each pair: key at [keyStart, keyEnd), raw value at [valueStart, valueEnd). */
+interface CefPairVisitor {
+  pair(text: string, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number): void;
 }
 
-const BOUNDS = new PairBounds();
-
 /**
- * The pairs of a CEF extension written in `text` from `from` to its end, into `out`. A value runs up to the space
- * before the next `key=`, so it may hold spaces and unescaped `=` (URLs with a query string). A `=` starts a new
- * pair only when it is not `\=`-escaped and the word before it is a key preceded by a blank. Returns false when
- * there is text but no pair, or text before the first key.
+ * The pairs of a CEF extension written in `text` from `from` to its end, in order, to `visitor`. A value runs up to
+ * the space before the next `key=`, so it may hold spaces and unescaped `=` (URLs with a query string): a pair's
+ * value is known to end only when the next key is found. Returns false (before any pair is visited) when there is
+ * text but no pair, or text before the first key.
  */
-function cefPairBounds(text: string, from: number, out: PairBounds): boolean {
-  out.count = 0;
+function walkCefPairs(text: string, from: number, visitor: CefPairVisitor): boolean {
   let keyStart = -1;
   let keyEnd = -1;
   let valueStart = from;
@@ -52,23 +31,33 @@ function cefPairBounds(text: string, from: number, out: PairBounds): boolean {
     const eq = text.indexOf('=', at);
     if (eq === -1) break;
     at = eq + 1;
-    let b = eq - 1;
-    while (b >= from && text.charCodeAt(b) === 92 /* \ */) b--;
-    if (((eq - 1 - b) & 1) === 1) continue;
-    let s = eq - 1;
-    while (s >= from && isKeyChar(text.charCodeAt(s))) s--;
-    if (s === eq - 1) continue;
-    if (s >= from && text.charCodeAt(s) !== 32 && text.charCodeAt(s) !== 9) continue;
-    const valueEnd = s < from ? from : s;
-    if (keyStart !== -1) out.push(keyStart, keyEnd, valueStart, valueEnd);
+    const nextKey = cefKeyStart(text, from, eq);
+    if (nextKey === -1) continue;
+    const valueEnd = nextKey - 1 < from ? from : nextKey - 1;
+    if (keyStart !== -1) visitor.pair(text, keyStart, keyEnd, valueStart, valueEnd);
     else if (!isBlankRange(text, from, valueEnd)) return false;
-    keyStart = s + 1;
+    keyStart = nextKey;
     keyEnd = eq;
     valueStart = eq + 1;
   }
   if (keyStart === -1) return isBlankRange(text, from, text.length);
-  out.push(keyStart, keyEnd, valueStart, text.length);
+  visitor.pair(text, keyStart, keyEnd, valueStart, text.length);
   return true;
+}
+
+/**
+ * Where the key of the `=` at `eq` starts, or -1 when that `=` starts no pair: it is `\=`-escaped, or the word
+ * before it is no key preceded by a blank (or by `from`).
+ */
+function cefKeyStart(text: string, from: number, eq: number): number {
+  let b = eq - 1;
+  while (b >= from && text.charCodeAt(b) === 92 /* \ */) b--;
+  if (((eq - 1 - b) & 1) === 1) return -1;
+  let s = eq - 1;
+  while (s >= from && isKeyChar(text.charCodeAt(s))) s--;
+  if (s === eq - 1) return -1;
+  if (s >= from && text.charCodeAt(s) !== 32 && text.charCodeAt(s) !== 9) return -1;
+  return s + 1;
 }
 
 /** True when `s[from, to)` is empty or all white space, as String.prototype.trim() sees it. */
@@ -76,19 +65,41 @@ function isBlankRange(s: string, from: number, to: number): boolean {
   return to <= from || s.slice(from, to).trim() === '';
 }
 
+/** Every pair, as key, value, key, value… */
+class PairList implements CefPairVisitor {
+  constructor(readonly out: string[]) {}
+
+  pair(text: string, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number): void {
+    this.out.push(text.slice(keyStart, keyEnd), cleanValue(text.slice(valueStart, valueEnd)));
+  }
+}
+
+/**
+ * The wanted pairs only, into their slots: keys nobody wants, and values after a slot is filled, cost no string.
+ * One instance, set up per line (no allocation on the hot path) and cleared after it.
+ */
+class SlotFiller implements CefPairVisitor {
+  slots: KeySlots | null = null;
+  out: (string | undefined)[] = [];
+  keep: (value: string) => string | undefined = (value) => value;
+
+  pair(text: string, keyStart: number, keyEnd: number, valueStart: number, valueEnd: number): void {
+    const slot = slotAt(this.slots!, text, keyStart, keyEnd);
+    if (slot === -1 || this.out[slot] !== undefined) return;
+    this.out[slot] = this.keep(cleanValue(text.slice(valueStart, valueEnd)));
+  }
+}
+
+const FILLER = new SlotFiller();
+
 /**
  * The `key=value` pairs of a CEF extension, pushed into `out` as key, value, key, value… (`out` is cleared
- * first; callers reuse one array). Split as `cefPairBounds` says; values are unescaped (`\=`, `\\`, `\n`, `\r`,
+ * first; callers reuse one array). Split as `walkCefPairs` says; values are unescaped (`\=`, `\\`, `\n`, `\r`,
  * `\|`) and trimmed. Returns false when there is text but no pair, or text before the first key.
  */
 export function splitCefPairs(ext: string, out: string[]): boolean {
   out.length = 0;
-  if (!cefPairBounds(ext, 0, BOUNDS)) return false;
-  const at = BOUNDS.at;
-  for (let k = 0; k < BOUNDS.count * 4; k += 4) {
-    out.push(ext.slice(at[k], at[k + 1]), cleanValue(ext.slice(at[k + 2], at[k + 3])));
-  }
-  return true;
+  return walkCefPairs(ext, 0, new PairList(out));
 }
 
 /**
@@ -100,15 +111,14 @@ export function splitCefPairs(ext: string, out: string[]): boolean {
 export function scanCefPairs(
   text: string, from: number, slots: KeySlots, out: (string | undefined)[], keep: (value: string) => string | undefined,
 ): boolean {
-  if (!cefPairBounds(text, from, BOUNDS)) return false;
-  const at = BOUNDS.at;
-  for (let k = 0; k < BOUNDS.count * 4; k += 4) {
-    const slot = slotAt(slots, text, at[k]!, at[k + 1]!);
-    if (slot === -1 || out[slot] !== undefined) continue;
-    const value = keep(cleanValue(text.slice(at[k + 2], at[k + 3])));
-    if (value !== undefined) out[slot] = value;
+  FILLER.slots = slots;
+  FILLER.out = out;
+  FILLER.keep = keep;
+  try {
+    return walkCefPairs(text, from, FILLER);
+  } finally {
+    FILLER.out = [];
   }
-  return true;
 }
 
 function cleanValue(raw: string): string {
@@ -183,6 +193,9 @@ const MONTH_NAMES: readonly string[] = [
   'jan', 'feb', 'mar', 'apr', 'may', 'jun', 'jul', 'aug', 'sep', 'oct', 'nov', 'dec',
 ];
 const compiled = new Map<string, Step[] | string>();
+/** The pattern compiled last: one source sends the same one on every line, and `===` is cheaper than hashing it. */
+let lastPattern = '';
+let lastCompiled: Step[] | string = [];
 
 /**
  * Compiles a `java.text.SimpleDateFormat` pattern (`yyyy-MM-dd'T'HH:mm:ss.SSSZ`, `MMM dd yyyy HH:mm:ss z`)
@@ -190,8 +203,14 @@ const compiled = new Map<string, Step[] | string>();
  * Cached: LEEF sends the pattern with every event.
  */
 function compilePattern(pattern: string): Step[] | string {
-  const cached = compiled.get(pattern);
-  if (cached !== undefined) return cached;
+  if (pattern === lastPattern) return lastCompiled;
+  const cached = compiled.get(pattern) ?? compileSteps(pattern);
+  lastPattern = pattern;
+  lastCompiled = cached;
+  return cached;
+}
+
+function compileSteps(pattern: string): Step[] | string {
   const steps: Step[] = [];
   let error: string | null = null;
   for (let i = 0; i < pattern.length && error === null;) {

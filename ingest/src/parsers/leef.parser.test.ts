@@ -90,6 +90,28 @@ describe('leef — unhappy paths and robustness', () => {
     expect(rejectReason(parse('LEEF:1.0|V|P|1|E|src=1\u0001', ctx))).toMatch(/control characters/);
   });
 
+  it('allows a control char that is the declared delimiter, and no other', () => {
+    const line = 'LEEF:2.0|V|P|1|E|x01|src=10.1.2.3\u0001dstPort=443\u0001usrName=bob';
+    expect(okEvent(parse(line, ctx))).toMatchObject({ srcIp: '10.1.2.3', destPort: 443, user: 'bob' });
+    expect(rejectReason(parse(`${line}\u0002`, ctx))).toMatch(/control characters/);
+    expect(rejectReason(parse(`LEEF:1.0|V|P|1|E|src=10.1.2.3${T}msg=a\u007fb`, ctx))).toMatch(/control characters/);
+  });
+
+  it('reads ^ and tab (x09) delimited attributes in place, leaving missing optional fields null', () => {
+    expect(okEvent(parse('LEEF:2.0|V|P|1|E|^|src=10.1.2.3^url=https://claude.ai/x y^bytesOut=5', ctx))).toMatchObject({
+      srcIp: '10.1.2.3', url: 'https://claude.ai/x y', host: 'claude.ai', bytesOut: 5, bytesIn: null, destIp: null,
+      destPort: 443, user: null,
+    });
+    expect(okEvent(parse(`LEEF:2.0|V|P|1|E|x09|usrName=a b${T}dst=10.0.0.9`, ctx))).toMatchObject({
+      user: 'a b', destIp: '10.0.0.9', srcIp: null, bytesIn: null,
+    });
+  });
+
+  it('names bytesIn before bytesOut when both are malformed', () => {
+    expect(rejectReason(parse(`LEEF:1.0|V|P|1|E|bytesOut=x${T}bytesIn=y`, ctx))).toMatch(/^bad bytesIn/);
+    expect(rejectReason(parse(`LEEF:1.0|V|P|1|E|bytesOut=x${T}bytesIn=1`, ctx))).toMatch(/^bad bytesOut/);
+  });
+
   it('rejects malformed mapped values naming the key', () => {
     expect(rejectReason(parse('LEEF:1.0|V|P|1|E|devTime=soon', ctx))).toMatch(/^bad devTime/);
     expect(rejectReason(parse(`LEEF:1.0|V|P|1|E|devTime=2026${T}devTimeFormat=yyyy GGG`, ctx))).toMatch(/unsupported devTimeFormat letter G/);

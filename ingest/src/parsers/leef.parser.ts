@@ -14,8 +14,11 @@
  * kind: `dns` when `proto` is DNS, `proxy` with a URL (or method/user agent), else `flow`. No status key.
  */
 import { emptyEvent, parsed, rejected, type EventKind, type ParseContext, type ParseResult, type ParserFactory } from '@shadow-ai/core';
-import { ipVersion, isoTimestamp, parseByteCount, urlTarget } from './fields.util.ts';
-import { actionFromWord, hostAndPort, parsePortText, receivedTs, resolveTimeZone } from './common.util.ts';
+import { CONTROL_CHARS_RE, isoTimestamp, urlTarget } from './fields.util.ts';
+import {
+  actionFromWord, hostAndPort, parsePortText, readFlowFields, receivedTs, resolveTimeZone, zonedParserFactory,
+  type FlowFieldRules,
+} from './common.util.ts';
 import { headerTime, parseDeviceTime, parseWithJavaPattern, scanCefPairs } from './kv.util.ts';
 import { keySlots, slotAt, type KeySlots } from './vendor.util.ts';
 
@@ -44,20 +47,23 @@ function nonEmpty(value: string): string | undefined {
 const CONTROL_RE = /[\x00-\x08\x0a-\x1f\x7f]/g;
 const HEX_RE = /^[0-9a-fA-F]{2,4}$/;
 
-/** Stateless; one closure per source because of the time zone. */
-export const createLeefParser: ParserFactory = (opts) => {
-  const zone = resolveTimeZone(opts, LEEF_FORMAT);
-  return (line, ctx) => parseLeef(line, ctx, zone);
+const FLOW_RULES: FlowFieldRules = {
+  port: parsePortText,
+  badSrc: 'bad src: expected an IP address',
+  badDst: 'bad dst: expected an IP address',
+  badPort: 'bad dstPort: expected a port 1-65535',
+  badBytesOut: 'bad bytesOut: expected a byte count',
+  badBytesIn: 'bad bytesIn: expected a byte count',
+  bytesInFirst: true,
 };
 
-function parseLeef(rawLine: string, ctx: ParseContext, zone: string): ParseResult {
-  try {
-    return readLeef(rawLine, ctx, zone);
-  } finally {
-    // The values are views into the line: the reused array must not keep it alive.
-    VALUES.fill(undefined);
-  }
-}
+/** Stateless; one closure per source because of the time zone. */
+export const createLeefParser: ParserFactory = zonedParserFactory(
+  (opts) => resolveTimeZone(opts, LEEF_FORMAT),
+  readLeef,
+  // The values are views into the line: the reused array must not keep it alive.
+  () => VALUES.fill(undefined),
+);
 
 function readLeef(rawLine: string, ctx: ParseContext, zone: string): ParseResult {
   const line = rawLine.trim();
@@ -78,30 +84,28 @@ function readLeef(rawLine: string, ctx: ParseContext, zone: string): ParseResult
     if (bar === -1) return rejected('truncated LEEF header: expected Vendor|Product|Version|EventID|');
   }
   let delimiter = '\t';
-  let attrs: string;
+  // The attributes are read in place from here: a sliced-off copy would be a view, slower to read char by char.
+  let attrs = bar + 1;
   if (v2) {
     pos = bar + 1;
     bar = line.indexOf('|', pos);
     if (bar === -1) return rejected('truncated LEEF 2.0 header: expected a delimiter field');
     const declared = parseDelimiter(line.slice(pos, bar));
     if (declared === undefined) return rejected('bad LEEF 2.0 delimiter: expected one character or xHH');
-    attrs = line.slice(bar + 1);
+    attrs = bar + 1;
     // `…|EventID|||key=…`: the delimiter field holds the bar itself.
-    if (declared === '' && attrs.charCodeAt(0) === 124) {
+    if (declared === '' && line.charCodeAt(attrs) === 124) {
       delimiter = '|';
-      attrs = attrs.slice(1);
+      attrs++;
     } else if (declared !== '') {
       delimiter = declared;
     }
-  } else {
-    attrs = line.slice(bar + 1);
   }
-  const controls = line.match(CONTROL_RE);
-  if (controls !== null && controls.some((c) => c !== delimiter)) return rejected('binary or control characters in line');
+  if (hasControlChars(line, delimiter)) return rejected('binary or control characters in line');
 
-  const spaceSeparated = delimiter === '\t' && !attrs.includes('\t') && attrs.includes(' ');
+  const spaceSeparated = delimiter === '\t' && line.indexOf('\t', attrs) === -1 && line.indexOf(' ', attrs) !== -1;
   const f = VALUES;
-  if (spaceSeparated ? !scanCefPairs(attrs, 0, SLOTS, f, nonEmpty) : !scanAttributes(attrs, delimiter, SLOTS, f)) {
+  if (spaceSeparated ? !scanCefPairs(line, attrs, SLOTS, f, nonEmpty) : !scanAttributes(line, attrs, delimiter, SLOTS, f)) {
     return rejected('malformed LEEF attributes: expected key=value pairs');
   }
 
@@ -119,20 +123,6 @@ function readLeef(rawLine: string, ctx: ParseContext, zone: string): ParseResult
   const ts = ms !== null ? isoTimestamp(ms) : receivedTs(ctx.receivedAt);
   if (ts === undefined) return rejected('no timestamp in the line and receivedAt is not a valid date');
 
-  const src = f[K.src];
-  if (src !== undefined && ipVersion(src) === 0) return rejected('bad src: expected an IP address');
-  const dst = f[K.dst];
-  if (dst !== undefined && ipVersion(dst) === 0) return rejected('bad dst: expected an IP address');
-  const portText = f[K.dstPort];
-  const dstPort = portText === undefined ? null : parsePortText(portText);
-  if (dstPort === undefined) return rejected('bad dstPort: expected a port 1-65535');
-  const inText = f[K.bytesIn];
-  const bytesIn = inText === undefined ? null : parseByteCount(inText);
-  if (bytesIn === undefined) return rejected('bad bytesIn: expected a byte count');
-  const outText = f[K.bytesOut];
-  const bytesOut = outText === undefined ? null : parseByteCount(outText);
-  if (bytesOut === undefined) return rejected('bad bytesOut: expected a byte count');
-
   const url = f[K.url] ?? null;
   const method = f[K.method] ?? null;
   const userAgent = f[K.userAgent] ?? null;
@@ -141,22 +131,30 @@ function readLeef(rawLine: string, ctx: ParseContext, zone: string): ParseResult
   else if (url !== null || method !== null || userAgent !== null) kind = 'proxy';
 
   const event = emptyEvent(kind, LEEF_FORMAT, ts);
-  event.srcIp = src ?? null;
-  event.destIp = dst ?? null;
+  const bad = readFlowFields(event, FLOW_RULES, f[K.src], f[K.dst], f[K.dstPort], f[K.bytesOut], f[K.bytesIn]);
+  if (bad !== undefined) return rejected(bad);
   event.user = f[K.usrName] ?? null;
   event.url = url;
   event.method = method;
   event.userAgent = userAgent;
-  event.bytesIn = bytesIn;
-  event.bytesOut = bytesOut;
   const action = f[K.action];
   event.action = action === undefined ? null : actionFromWord(action);
   const dhost = f[K.dhost];
   const named = dhost === undefined ? undefined : hostAndPort(dhost);
   const target = url === null ? null : urlTarget(url);
   event.host = named?.host ?? target?.host ?? null;
-  event.destPort = dstPort ?? named?.port ?? target?.port ?? null;
+  event.destPort ??= named?.port ?? target?.port ?? null;
   return parsed(event);
+}
+
+/**
+ * Whether the line holds a control char other than the delimiter. Nearly every line holds none, which one regex
+ * test tells without the array that listing them would cost.
+ */
+function hasControlChars(line: string, delimiter: string): boolean {
+  if (!CONTROL_CHARS_RE.test(line)) return false;
+  const controls = line.match(CONTROL_RE);
+  return controls !== null && controls.some((c) => c !== delimiter);
 }
 
 /** `^`, `|`, `x5E`, `0x09`, `\t`; '' for an empty field; undefined for anything else. */
@@ -170,26 +168,26 @@ function parseDelimiter(s: string): string | undefined {
 }
 
 /**
- * `key=value` pieces split on `delimiter`; a piece without `=` (or whose text before `=` is no key) continues the
- * value before it. The first non-empty trimmed value of each wanted key goes to its slot in `out`; the values of
- * other keys are never put together. False when text comes before the first key.
+ * `key=value` pieces of `line` from `from`, split on `delimiter`; a piece without `=` (or whose text before `=` is
+ * no key) continues the value before it. The first non-empty trimmed value of each wanted key goes to its slot in
+ * `out`; the values of other keys are never put together. False when text comes before the first key.
  */
-function scanAttributes(attrs: string, delimiter: string, slots: KeySlots, out: (string | undefined)[]): boolean {
+function scanAttributes(line: string, from: number, delimiter: string, slots: KeySlots, out: (string | undefined)[]): boolean {
   /** The slot of the pair being read: -1 for a key nobody wants, -2 before the first key. */
   let slot = -2;
   let value = '';
-  let start = 0;
-  while (start <= attrs.length) {
-    let end = attrs.indexOf(delimiter, start);
-    if (end === -1) end = attrs.length;
-    const eq = attrs.indexOf('=', start);
-    if (eq > start && eq < end && isAttributeKey(attrs, start, eq)) {
+  let start = from;
+  while (start <= line.length) {
+    let end = line.indexOf(delimiter, start);
+    if (end === -1) end = line.length;
+    const eq = line.indexOf('=', start);
+    if (eq > start && eq < end && isAttributeKey(line, start, eq)) {
       if (slot >= 0) keepAttribute(out, slot, value);
-      slot = slotAt(slots, attrs, start, eq);
-      value = slot >= 0 ? attrs.slice(eq + 1, end) : '';
-    } else if (end > start && attrs.slice(start, end).trim() !== '') {
+      slot = slotAt(slots, line, start, eq);
+      value = slot >= 0 ? line.slice(eq + 1, end) : '';
+    } else if (end > start && line.slice(start, end).trim() !== '') {
       if (slot === -2) return false;
-      if (slot >= 0) value += delimiter + attrs.slice(start, end);
+      if (slot >= 0) value += delimiter + line.slice(start, end);
     }
     start = end + delimiter.length;
   }

@@ -3,7 +3,8 @@
  * key/value scanning, vendor timestamps. Same conventions as fields.util.ts: `undefined` = malformed (the caller
  * rejects the line), `null` = the log says "not known". Hot path: char-code scans, no per-line regexes.
  */
-import { isValidTimeZone, zonedTimeToUtc } from '@shadow-ai/core';
+import { isValidTimeZone, zonedTimeToUtc, type ParseContext, type ParseResult, type ParserFactory } from '@shadow-ai/core';
+import { zonedParserFactory } from './common.util.ts';
 import { digitsAt, isDigits, parseEpochSeconds, utcMillis } from './fields.util.ts';
 
 export const UNTERMINATED_QUOTE = 'truncated line: unterminated quoted field';
@@ -21,6 +22,16 @@ export function resolveTimeZone(zone: string | undefined): string | undefined {
   if (zone === undefined || zone === '' || zone === 'UTC' || zone === 'Etc/UTC') return undefined;
   if (!isValidTimeZone(zone)) throw new RangeError(`unknown time zone: ${zone}`);
   return zone;
+}
+
+/**
+ * The factory of a vendor parser that reads one line's values into `values`: the zone as `resolveTimeZone` says
+ * (so an unknown one throws a RangeError when the parser is made), the values released after every line.
+ */
+export function vendorParserFactory(
+  read: (line: string, ctx: ParseContext, zone: string | undefined) => ParseResult, values: { release(): void },
+): ParserFactory {
+  return zonedParserFactory((opts) => resolveTimeZone(opts?.timeZone), read, () => values.release());
 }
 
 /** Epoch ms of a wall-clock time in `zone` (undefined = UTC); undefined when any part is out of range. */
