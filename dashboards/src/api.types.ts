@@ -20,6 +20,8 @@ export interface Me {
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
+  /** matches of the filters, where the list counts them (the first page of findings) */
+  total?: number;
 }
 
 export interface Finding {

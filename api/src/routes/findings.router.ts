@@ -100,6 +100,7 @@ export const findingsRouter =
       { config: { access: 'viewer' },
         schema: {
           summary: 'List findings, newest activity first (or by severity), with cursor pagination',
+          description: 'The first page (no cursor) also carries `total`, the number of findings matching the filters.',
           tags: ['findings'],
           querystring: z.strictObject({
             status: z.enum(FINDING_STATUSES).optional(),
@@ -114,7 +115,11 @@ export const findingsRouter =
             cursor: z.string().max(512).optional(),
           }),
           response: {
-            200: z.object({ items: z.array(findingSchema), nextCursor: z.string().nullable() }),
+            200: z.object({
+              items: z.array(findingSchema),
+              nextCursor: z.string().nullable(),
+              total: z.number().int().optional().describe('findings matching the filters; on the first page only'),
+            }),
             400: errorSchema,
           },
         },
@@ -134,6 +139,9 @@ export const findingsRouter =
         if (q.minSeverity !== undefined) filter('severity >= {min_sev:UInt8}', 'min_sev', q.minSeverity);
         if (q.since) filter("last_seen >= {since:DateTime64(3, 'UTC')}", 'since', q.since);
         if (q.until) filter("first_seen < {until:DateTime64(3, 'UTC')}", 'until', q.until);
+        // Counted once, for the first page (before the cursor narrows `where`): later pages keep the count
+        // the client already has.
+        const countSql = q.cursor ? null : `SELECT count() AS n FROM (${FINDINGS_VIEW}) ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
         let order: string;
         if (q.sort === 'severity') {
           order = 'severity DESC, last_seen DESC, id DESC';
@@ -150,19 +158,22 @@ export const findingsRouter =
             Object.assign(params, { c_ts: ts, c_id: id });
           }
         }
-        const rows = await queryRows<FindingDbRow>(
-          deps.client,
-          `SELECT ${COLUMNS} FROM (${FINDINGS_VIEW}) ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-           ORDER BY ${order} LIMIT {limit:UInt32}`,
-          params,
-        );
+        const [rows, counted] = await Promise.all([
+          queryRows<FindingDbRow>(
+            deps.client,
+            `SELECT ${COLUMNS} FROM (${FINDINGS_VIEW}) ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+             ORDER BY ${order} LIMIT {limit:UInt32}`,
+            params,
+          ),
+          countSql === null ? null : queryRows<{ n: string | number }>(deps.client, countSql, params),
+        ]);
         const page = rows.slice(0, q.limit);
         const last = page[page.length - 1];
         const nextCursor =
           rows.length > q.limit && last
             ? encodeCursor(q.sort === 'severity' ? [Number(last.severity), last.last_seen, last.id] : [last.last_seen, last.id])
             : null;
-        return { items: page.map(toFinding), nextCursor };
+        return { items: page.map(toFinding), nextCursor, ...(counted && { total: Number(counted[0]?.n ?? 0) }) };
       },
     );
 

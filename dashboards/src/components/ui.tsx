@@ -2,6 +2,7 @@ import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useId, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from '../api.client.ts';
 import { onLinkClick } from '../router.ts';
+import { fmtInt } from '../format.ts';
 
 export function Link(props: { href: string; class?: string; children: ComponentChildren; 'aria-current'?: 'page' | undefined }) {
   return (
@@ -88,10 +89,20 @@ export function usePager(resetKey: string) {
 }
 
 /**
- * Previous / next over keyset pages. With `shown` and `pageSize` it says which rows are on screen; the API
- * counts nothing for a page (a count would scan every match), so "more" is what the next cursor promises.
+ * Previous / next over keyset pages. With `shown` and `pageSize` it says which rows are on screen, and with
+ * `total` (counted by the API for the first page) out of how many; without it "more" is what the next
+ * cursor promises.
  */
-export function Pager(props: { page: number; nextCursor: string | null; onNext: (c: string) => void; onPrev: () => void; label: string; shown?: number; pageSize?: number }) {
+export function Pager(props: {
+  page: number;
+  nextCursor: string | null;
+  onNext: (c: string) => void;
+  onPrev: () => void;
+  label: string;
+  shown?: number;
+  pageSize?: number;
+  total?: number | undefined;
+}) {
   const first = props.pageSize !== undefined ? (props.page - 1) * props.pageSize + 1 : null;
   return (
     <nav class="pager" aria-label={`${props.label} pages`}>
@@ -104,7 +115,7 @@ export function Pager(props: { page: number; nextCursor: string | null; onNext: 
           <>
             {' '}
             · rows {first}–{first + props.shown - 1}
-            {props.nextCursor ? ', more on the next page' : ', the last page'}
+            {props.total !== undefined ? ` of ${fmtInt(props.total)}` : props.nextCursor ? ', more on the next page' : ', the last page'}
           </>
         )}
       </span>

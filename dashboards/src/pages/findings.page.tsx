@@ -26,6 +26,12 @@ export function FindingsPage({ me, query }: { me: Me; query: URLSearchParams }) 
   const list = useLoad(`findings:${filterKey}:${pager.cursor ?? ''}`, () =>
     get<Page<Finding>>('/v1/findings', { ...filters, sort: filters.sort || 'last_seen', limit: PAGE_SIZE, cursor: pager.cursor }),
   );
+  // The API counts the matches on the first page only; later pages of the same filters show that count.
+  const [counted, setCounted] = useState<{ filterKey: string; total: number } | null>(null);
+  useEffect(() => {
+    if (list.data?.total !== undefined) setCounted({ filterKey, total: list.data.total });
+  }, [list.data, filterKey]);
+  const total = counted?.filterKey === filterKey ? counted.total : undefined;
   const types = useLoad('finding-types', loadTypes);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [draft, setDraft] = useState({ app: filters.app, user: filters.user });
@@ -252,6 +258,7 @@ export function FindingsPage({ me, query }: { me: Me; query: URLSearchParams }) 
             page={pager.page}
             shown={items.length}
             pageSize={PAGE_SIZE}
+            total={total}
             nextCursor={list.data.nextCursor}
             onNext={(c) => {
               setSelected(new Set());
