@@ -46,6 +46,9 @@ export async function openConsole(browser: Browser, baseUrl: string, token: stri
     await page.getByLabel('API key or bearer token').fill(token);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('navigation', { name: 'Console' }).waitFor();
+    // Let the first page's requests finish: a test that navigates on at once would abort them
+    // (ERR_ABORTED, counted as a problem) on a loaded machine, and only there.
+    await page.waitForLoadState('networkidle');
   }
   return { page, context, problems };
 }

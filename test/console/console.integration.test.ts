@@ -220,6 +220,10 @@ describe('web console in a real browser against the running service', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Findings', level: 1 }).waitFor();
     expect(page.url()).toBe(`${service.url}/findings`);
+    // The list must have loaded with the key still valid; revoked during its request, the console
+    // would (rightly) go to sign-in before the click below.
+    await page.getByRole('navigation', { name: 'Findings pages' }).waitFor();
+    await page.waitForLoadState('networkidle');
     expect((await api(`/v1/keys/${id}`, { method: 'DELETE' })).status).toBe(200);
     await page.getByRole('link', { name: 'Agents' }).click();
     await page.getByLabel('API key or bearer token').waitFor();

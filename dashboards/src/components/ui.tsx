@@ -126,6 +126,25 @@ export function Pager(props: {
   );
 }
 
+/** The `<option>`s of a select: values shown as they are, or value/label pairs. */
+export function Options(props: { values: readonly (string | { value: string; label: string })[] }) {
+  return (
+    <>
+      {props.values.map((v) => {
+        const { value, label } = typeof v === 'string' ? { value: v, label: v } : v;
+        return (
+          <option key={value} value={value}>
+            {label}
+          </option>
+        );
+      })}
+    </>
+  );
+}
+
+/** A time-window choice: `{ value: '30', label: 'last 30 days' }`. */
+export const lastDays = (days: number) => ({ value: String(days), label: `last ${days} days` });
+
 export function Stat(props: { label: string; value: string; hint?: string; tone?: 'warn' | 'bad' }) {
   return (
     <div class={`stat ${props.tone ? `stat-${props.tone}` : ''}`}>

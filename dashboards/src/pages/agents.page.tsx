@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, ApiError, get, roleAtLeast } from '../api.client.ts';
 import { AGENT_KINDS, type Agent, type AgentInput, type Me } from '../api.types.ts';
-import { ActionForm, Badge, ErrorBox, Field, Link, Loading, Notice, useLoad } from '../components/ui.tsx';
+import { ActionForm, Badge, ErrorBox, Field, Link, Loading, Notice, Options, useLoad } from '../components/ui.tsx';
 import { fmtTime } from '../format.ts';
 
 /** The form's text, as typed: turned into the API's body only on submit, so the API's validation speaks. */
@@ -123,11 +123,7 @@ export function AgentsPage({ me }: { me: Me }) {
             <Field label="Kind" error={fields.kind}>
               {(c) => (
                 <select {...c} name="kind" value={draft.kind} onChange={(e) => set({ kind: e.currentTarget.value as Draft['kind'] })}>
-                  {AGENT_KINDS.map((k) => (
-                    <option key={k} value={k}>
-                      {k}
-                    </option>
-                  ))}
+                  <Options values={AGENT_KINDS} />
                 </select>
               )}
             </Field>

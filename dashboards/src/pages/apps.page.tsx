@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, get, roleAtLeast } from '../api.client.ts';
 import type { InventoryItem, Me, Page, Sanction } from '../api.types.ts';
-import { ActionForm, Badge, ErrorBox, Field, Link, Loading, Notice, Pager, useLoad, usePager } from '../components/ui.tsx';
+import { ActionForm, Badge, ErrorBox, Field, Link, Loading, Notice, Options, Pager, lastDays, useLoad, usePager } from '../components/ui.tsx';
 import { fmtBytes, fmtInt, fmtTime, riskClass } from '../format.ts';
 
 const SANCTIONS: Sanction[] = ['sanctioned', 'monitored', 'unsanctioned', 'blocked'];
@@ -39,22 +39,14 @@ export function AppsPage({ me }: { me: Me }) {
         <label class="inline">
           Window{' '}
           <select value={days} onChange={(e) => setDays(Number(e.currentTarget.value))}>
-            {[7, 30, 90, 365].map((d) => (
-              <option key={d} value={d}>
-                last {d} days
-              </option>
-            ))}
+            <Options values={[7, 30, 90, 365].map(lastDays)} />
           </select>
         </label>
         <label class="inline">
           Sanction{' '}
           <select value={sanction} onChange={(e) => setSanction(e.currentTarget.value)}>
             <option value="">any</option>
-            {SANCTIONS.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
+            <Options values={SANCTIONS} />
           </select>
         </label>
       </div>

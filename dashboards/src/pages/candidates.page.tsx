@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { api, get, roleAtLeast } from '../api.client.ts';
 import type { Candidate, CatalogInfo, Me, Page } from '../api.types.ts';
-import { ActionForm, Badge, ErrorBox, Field, Loading, Notice, Pager, useLoad, usePager } from '../components/ui.tsx';
+import { ActionForm, Badge, ErrorBox, Field, Loading, Notice, Options, Pager, useLoad, usePager } from '../components/ui.tsx';
 import { fmtInt, fmtTime } from '../format.ts';
 
 type Review = { candidate: Candidate; action: 'confirm' | 'dismiss' };
@@ -82,11 +82,7 @@ export function CandidatesPage({ me }: { me: Me }) {
               <Field label="Category">
                 {(c) => (
                   <select {...c} value={form.category} onChange={(e) => setForm({ ...form, category: e.currentTarget.value })}>
-                    {categories.map((cat) => (
-                      <option key={cat} value={cat}>
-                        {cat}
-                      </option>
-                    ))}
+                    <Options values={categories} />
                   </select>
                 )}
               </Field>

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, get, roleAtLeast, withQuery } from '../api.client.ts';
 import { FINDING_STATUSES, type BulkResult, type Finding, type FindingStatus, type FindingType, type Me, type Page } from '../api.types.ts';
-import { Badge, ErrorBox, Link, Loading, Notice, Pager, useLoad, usePager } from '../components/ui.tsx';
+import { Badge, ErrorBox, Link, Loading, Notice, Options, Pager, useLoad, usePager } from '../components/ui.tsx';
 import { fmtInt, fmtTime, severityClass, findingSubject } from '../format.ts';
 import { navigate } from '../router.ts';
 
@@ -101,32 +101,20 @@ export function FindingsPage({ me, query }: { me: Me; query: URLSearchParams }) 
           Status
           <select name="status" value={filters.status} onChange={(e) => setFilter({ status: e.currentTarget.value })}>
             <option value="">any status</option>
-            {FINDING_STATUSES.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
+            <Options values={FINDING_STATUSES} />
           </select>
         </label>
         <label>
           Severity
           <select name="minSeverity" value={filters.minSeverity} onChange={(e) => setFilter({ minSeverity: e.currentTarget.value })}>
-            {SEVERITIES.map((s) => (
-              <option key={s.value} value={s.value}>
-                {s.label}
-              </option>
-            ))}
+            <Options values={SEVERITIES} />
           </select>
         </label>
         <label>
           Type
           <select name="type" value={filters.type} onChange={(e) => setFilter({ type: e.currentTarget.value })}>
             <option value="">any type</option>
-            {(types.data ?? []).map((t) => (
-              <option key={t.type} value={t.type}>
-                {t.title}
-              </option>
-            ))}
+            <Options values={(types.data ?? []).map((t) => ({ value: t.type, label: t.title }))} />
           </select>
         </label>
         <label>

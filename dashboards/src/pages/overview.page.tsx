@@ -2,7 +2,7 @@ import { useState } from 'preact/hooks';
 import { get } from '../api.client.ts';
 import type { Finding, Overview, Page } from '../api.types.ts';
 import { TrendChart } from '../components/trend.chart.tsx';
-import { Badge, ErrorBox, Link, Loading, Stat, useLoad } from '../components/ui.tsx';
+import { Badge, ErrorBox, Link, Loading, Options, Stat, lastDays, useLoad } from '../components/ui.tsx';
 import { fmtBytes, fmtInt, fmtPct, fmtTime, riskClass, severityClass, findingSubject } from '../format.ts';
 
 const WINDOWS = [7, 30, 90];
@@ -19,11 +19,7 @@ export function OverviewPage() {
         <label class="inline">
           Window{' '}
           <select value={days} onChange={(e) => setDays(Number(e.currentTarget.value))}>
-            {WINDOWS.map((d) => (
-              <option key={d} value={d}>
-                last {d} days
-              </option>
-            ))}
+            <Options values={WINDOWS.map(lastDays)} />
           </select>
         </label>
       </div>
