@@ -67,52 +67,7 @@ export async function buildServer(deps: ApiDeps, log: Logger): Promise<FastifyIn
         description: 'Findings about unsanctioned AI apps, AI app usage by user and app, and log ingest.',
       },
     },
-    // Each operation shows the role it needs; public routes need no credentials.
-    transform: (input) => {
-      const out = jsonSchemaTransform(input);
-      const schema = out.schema as Record<string, unknown>;
-      const response = (schema.response ?? {}) as Record<string, unknown>;
-      const error = (description: string) => ({
-        description,
-        content: {
-          'application/json': {
-            schema: { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } }, required: ['error', 'message'] },
-          },
-        },
-      });
-      // Any route with inputs answers a request its schema (or a rule the schema cannot state) refuses with 400.
-      if (!response[400] && (schema.params || schema.querystring || schema.body)) response[400] = error('The request does not match the schema, or breaks a rule stated in the description');
-      // Routes answering text (metrics, exports, reports) declare their media types with `produces`.
-      const produces = schema.produces as string[] | undefined;
-      if (produces) {
-        if (!Object.keys(response).some((code) => code.startsWith('2'))) {
-          const body = (type: string) => (type === 'application/json' ? { type: 'object' } : type === 'application/pdf' ? { type: 'string', format: 'binary' } : { type: 'string' });
-          response[200] = { description: 'The document', content: Object.fromEntries(produces.map((type) => [type, { schema: body(type) }])) };
-        }
-        // Errors leave as JSON even where the document is text: say so, or the docs list them under `produces`.
-        for (const [code, body] of Object.entries(response)) {
-          const declared = body as { content?: unknown; description?: string };
-          if (!code.startsWith('2') && !code.startsWith('3') && declared.content === undefined) {
-            const { description, ...schemaOnly } = declared;
-            response[code] = { description: description ?? 'Error', content: { 'application/json': { schema: schemaOnly } } };
-          }
-        }
-      }
-      const access = input.route.config?.access;
-      if (access) {
-        schema['x-required-role'] = access;
-        if (access === 'public') schema.security = [];
-        else {
-          schema.description = `${String(schema.description ?? '')}${schema.description ? '\n\n' : ''}Requires role: ${access}.`;
-          // The auth hook answers these for every protected route, before the handler runs.
-          response[401] ??= error('No credentials, or credentials that are invalid, revoked or expired');
-          response[403] ??= error(`The credentials' role is below ${access}`);
-          response[429] ??= error('Too many failed authentications from this address; retry after a minute');
-        }
-      }
-      if (Object.keys(response).length > 0) schema.response = response;
-      return out;
-    },
+    transform: openApiOperation,
     // Schemas registered with `.meta({ id })` go to components.schemas, where the operations' $refs point.
     transformObject: jsonSchemaTransformObject,
   });
@@ -133,6 +88,57 @@ export async function buildServer(deps: ApiDeps, log: Logger): Promise<FastifyIn
   await app.register(destinationsRouter(deps));
   await app.register(reportsRouter(deps));
   return base;
+}
+
+/**
+ * One operation of the OpenAPI document: the role it needs (`x-required-role`; public routes need no
+ * credentials), and every answer it can give — 400 wherever there are inputs, 401/403/429 from the auth
+ * hook, the media types of text documents, and JSON errors next to them.
+ */
+function openApiOperation(input: Parameters<typeof jsonSchemaTransform>[0]): ReturnType<typeof jsonSchemaTransform> {
+  const out = jsonSchemaTransform(input);
+  const schema = out.schema as Record<string, unknown>;
+  const response = (schema.response ?? {}) as Record<string, unknown>;
+  const error = (description: string) => ({
+    description,
+    content: {
+      'application/json': {
+        schema: { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' } }, required: ['error', 'message'] },
+      },
+    },
+  });
+  // Any route with inputs answers a request its schema (or a rule the schema cannot state) refuses with 400.
+  if (!response[400] && (schema.params || schema.querystring || schema.body)) response[400] = error('The request does not match the schema, or breaks a rule stated in the description');
+  // Routes answering text (metrics, exports, reports) declare their media types with `produces`.
+  const produces = schema.produces as string[] | undefined;
+  if (produces) {
+    if (!Object.keys(response).some((code) => code.startsWith('2'))) {
+      const body = (type: string) => (type === 'application/json' ? { type: 'object' } : type === 'application/pdf' ? { type: 'string', format: 'binary' } : { type: 'string' });
+      response[200] = { description: 'The document', content: Object.fromEntries(produces.map((type) => [type, { schema: body(type) }])) };
+    }
+    // Errors leave as JSON even where the document is text: say so, or the docs list them under `produces`.
+    for (const [code, body] of Object.entries(response)) {
+      const declared = body as { content?: unknown; description?: string };
+      if (!code.startsWith('2') && !code.startsWith('3') && declared.content === undefined) {
+        const { description, ...schemaOnly } = declared;
+        response[code] = { description: description ?? 'Error', content: { 'application/json': { schema: schemaOnly } } };
+      }
+    }
+  }
+  const access = input.route.config?.access;
+  if (access) {
+    schema['x-required-role'] = access;
+    if (access === 'public') schema.security = [];
+    else {
+      schema.description = `${String(schema.description ?? '')}${schema.description ? '\n\n' : ''}Requires role: ${access}.`;
+      // The auth hook answers these for every protected route, before the handler runs.
+      response[401] ??= error('No credentials, or credentials that are invalid, revoked or expired');
+      response[403] ??= error(`The credentials' role is below ${access}`);
+      response[429] ??= error('Too many failed authentications from this address; retry after a minute');
+    }
+  }
+  if (Object.keys(response).length > 0) schema.response = response;
+  return out;
 }
 
 declare module 'fastify' {
