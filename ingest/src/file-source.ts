@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 export interface LineChunk {
   /** whole lines, newline-separated; the last line of the file may lack its newline */
@@ -13,21 +13,42 @@ export interface LineChunk {
  * (plus the longest line).
  */
 export async function* readLineChunks(path: string, chunkBytes = 1024 * 1024): AsyncGenerator<LineChunk> {
-  let carry: Buffer = Buffer.alloc(0);
-  let line = 0;
-  for await (const data of createReadStream(path, { highWaterMark: chunkBytes })) {
-    const buf: Buffer = carry.length > 0 ? Buffer.concat([carry, data as Buffer]) : (data as Buffer);
-    const lastNewline = buf.lastIndexOf(10);
-    if (lastNewline === -1) {
-      carry = buf;
-      continue;
+  const file = await open(path, 'r');
+  // Each read goes into a fresh buffer (a chunk handed out may be kept), behind the unfinished line the previous
+  // read ended with: only that tail is copied, not the whole read as joining two buffers would. The next read is
+  // under way while the consumer works on the current chunk, as a read stream's read-ahead would be.
+  const readAfter = async (carry: Buffer): Promise<{ data: Buffer; bytesRead: number }> => {
+    const buf = Buffer.allocUnsafe(carry.length + chunkBytes);
+    carry.copy(buf, 0);
+    const { bytesRead } = await file.read(buf, carry.length, chunkBytes, null);
+    return { data: buf.subarray(0, carry.length + bytesRead), bytesRead };
+  };
+  let pending: Promise<{ data: Buffer; bytesRead: number }> | null = null;
+  try {
+    let line = 0;
+    pending = readAfter(Buffer.alloc(0));
+    for (;;) {
+      const { data, bytesRead } = await pending;
+      pending = null;
+      if (bytesRead === 0) {
+        if (data.length > 0) yield { buffer: data, firstLine: line };
+        return;
+      }
+      const lastNewline = data.lastIndexOf(10);
+      if (lastNewline === -1) {
+        pending = readAfter(data);
+        continue;
+      }
+      const whole = data.subarray(0, lastNewline + 1);
+      pending = readAfter(data.subarray(lastNewline + 1));
+      yield { buffer: whole, firstLine: line };
+      line += countNewlines(whole);
     }
-    const whole = buf.subarray(0, lastNewline + 1);
-    carry = Buffer.from(buf.subarray(lastNewline + 1));
-    yield { buffer: whole, firstLine: line };
-    line += countNewlines(whole);
+  } finally {
+    // A consumer that stops early leaves a read in flight: let it end before the file is closed.
+    await pending?.catch(() => undefined);
+    await file.close();
   }
-  if (carry.length > 0) yield { buffer: carry, firstLine: line };
 }
 
 function countNewlines(buf: Buffer): number {

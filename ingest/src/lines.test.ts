@@ -59,6 +59,44 @@ describe('parseLines', () => {
     }), { numRuns: 300 });
   });
 
+  it('reads all-ASCII bodies, long lines and short, as decoding the whole body and splitting it would', () => {
+    // Control characters included: they reach the parser unchanged, whose business they are.
+    const ascii = (minLength: number, maxLength: number) =>
+      fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)), minLength, maxLength })
+        .map((l) => l.replace(/[\r\n]/g, ''));
+    const body = fc.tuple(fc.array(fc.oneof(ascii(0, 40), ascii(200, 600)), { maxLength: 30 }), fc.constantFrom('\n', '\r\n'), fc.boolean())
+      .map(([ls, eol, last]) => ls.map((l, i) => (i % 3 === 0 ? `ok ${l}` : l)).join(eol) + (last ? eol : ''));
+    const echo: LineParser = (line) => (line.startsWith('ok') ? parsed({ ...emptyEvent('proxy', 'test', 'ts'), url: line }) : rejected('not ok'));
+    fc.assert(fc.property(body, (text) => {
+      const expected: [number, string][] = [];
+      text.split('\n').forEach((l, i) => {
+        const line = l.endsWith('\r') ? l.slice(0, -1) : l;
+        if (line.startsWith('ok')) expected.push([i, line]);
+      });
+      const r = parseLines(Buffer.from(text), echo, ctx, { maxLineBytes: 65536 });
+      expect(r.events.map((e) => [e.line, e.event.url])).toEqual(expected);
+    }), { numRuns: 300 });
+  });
+
+  it('rejects an invalid UTF-8 line among long ASCII lines, and long lines over the byte limit', () => {
+    const long = (tag: string) => `ok ${tag}${'x'.repeat(300)}`;
+    const bad = Buffer.concat([Buffer.from('ok bad '), Buffer.from([0xc3, 0x28]), Buffer.from('y'.repeat(300))]);
+    const body = Buffer.concat([Buffer.from(`${long('a')}\r\n`), bad, Buffer.from(`\n${long('b')}\n${long('c')}${'z'.repeat(200)}\n`)]);
+    const r = parseLines(body, okParser, ctx, { maxLineBytes: 400 });
+    expect(r.events.map((e) => [e.line, e.event.host])).toEqual([[0, long('a').slice(3)], [2, long('b').slice(3)]]);
+    expect(r.rejects).toEqual([
+      { line: 1, reason: 'invalid UTF-8', raw: bad },
+      { line: 3, reason: 'line too long: 504 bytes, limit 400', raw: Buffer.from(`${long('c')}${'z'.repeat(200)}`) },
+    ]);
+  });
+
+  it('rejects a long all-ASCII line over the byte limit with its bytes', () => {
+    const long = `ok ${'x'.repeat(500)}`;
+    const r = parseLines(Buffer.from(`${long}\r\n${long.slice(0, 250)}\r\n`), okParser, ctx, { maxLineBytes: 400 });
+    expect(r.rejects).toEqual([{ line: 0, reason: 'line too long: 503 bytes, limit 400', raw: Buffer.from(long) }]);
+    expect(r.events.map((e) => e.line)).toEqual([1]);
+  });
+
   it('returns nothing for an empty body', () => {
     expect(parseLines(Buffer.alloc(0), okParser, ctx, limits)).toEqual({ events: [], rejects: [], skipped: 0 });
   });

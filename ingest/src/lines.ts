@@ -1,4 +1,4 @@
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import type { LineParser, NormalizedEvent, ParseContext } from '@shadow-ai/core';
 
 export interface LineLimits {
@@ -35,17 +35,16 @@ const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 export function parseLines(body: Buffer, parser: LineParser, ctx: ParseContext, limits: LineLimits): ParsedChunk {
   const out: ParsedChunk = { events: [], rejects: [], skipped: 0 };
   if (meanLineBytes(body) >= OWN_STRING_MIN_BYTES) {
-    if (isUtf8(body)) {
-      parseOwnStrings(body, parser, ctx, limits, out);
+    // ASCII (the common case) decodes byte for char, as Latin-1 does: the same strings without the UTF-8
+    // decoder's work on every line.
+    const encoding = isAscii(body) ? 'latin1' : isUtf8(body) ? 'utf8' : null;
+    if (encoding !== null) {
+      parseOwnStrings(body, encoding, parser, ctx, limits, out);
       return out;
     }
   } else {
-    let text: string | null = null;
-    try {
-      text = strictUtf8.decode(body);
-    } catch {
-      // Some line is not UTF-8: decoded line by line below, so the good lines still count.
-    }
+    // null when some line is not UTF-8: decoded line by line below, so the good lines still count.
+    const text = decodeBody(body);
     if (text !== null) {
       let start = 0;
       let index = 0;
@@ -83,6 +82,16 @@ export function parseLines(body: Buffer, parser: LineParser, ctx: ParseContext, 
   return out;
 }
 
+/** The body as text, or null when some line is not UTF-8. ASCII is decoded as Latin-1: see parseLines. */
+function decodeBody(body: Buffer): string | null {
+  if (isAscii(body)) return body.toString('latin1');
+  try {
+    return strictUtf8.decode(body);
+  } catch {
+    return null;
+  }
+}
+
 /**
  * From this mean line length on, each line is decoded into a string of its own instead of being cut out of the
  * decoded body. TRICKY: a cut-out line is a view into the body's string, and every char a parser reads through
@@ -100,8 +109,18 @@ function meanLineBytes(body: Buffer): number {
   return probe / lines;
 }
 
-/** Lines of a body already known to be UTF-8, each decoded on its own; `\n` (one byte) can only end a line. */
-function parseOwnStrings(body: Buffer, parser: LineParser, ctx: ParseContext, limits: LineLimits, out: ParsedChunk): void {
+/**
+ * Lines of a body already known to be UTF-8 (`latin1` when it is all ASCII), each decoded on its own; `\n`
+ * (one byte) can only end a line.
+ */
+function parseOwnStrings(
+  body: Buffer,
+  encoding: 'utf8' | 'latin1',
+  parser: LineParser,
+  ctx: ParseContext,
+  limits: LineLimits,
+  out: ParsedChunk,
+): void {
   // As TextDecoder would, a byte order mark at the start of the body is not part of the first line.
   let start = body.length >= 3 && body[0] === 0xef && body[1] === 0xbb && body[2] === 0xbf ? 3 : 0;
   let index = 0;
@@ -109,7 +128,7 @@ function parseOwnStrings(body: Buffer, parser: LineParser, ctx: ParseContext, li
     let end = body.indexOf(10, start);
     if (end === -1) end = body.length;
     const lineEnd = end > start && body[end - 1] === 13 ? end - 1 : end;
-    if (lineEnd > start) handleLine(body.toString('utf8', start, lineEnd), index, null, parser, ctx, limits, out);
+    if (lineEnd > start) handleLine(body.toString(encoding, start, lineEnd), index, null, parser, ctx, limits, out);
     index++;
     start = end + 1;
   }
