@@ -49,6 +49,21 @@ export class SanctionStore {
     this.groups = groups;
   }
 
+  /**
+   * The sanction statuses as they stood at `at`, for reports on past months: every decision is in the audit
+   * log (`sanction.set`, the whole override with the one before it), so the newest one per app up to `at`
+   * is what was in force then. The sanctions file is not versioned: it counts as it is now.
+   */
+  async asOf(at: Date): Promise<LiveSanctions> {
+    const rows = await queryRows<{ after: string }>(
+      this.deps.client,
+      `SELECT argMax(after, (ts, id)) AS after FROM audit_log
+       WHERE action = 'sanction.set' AND ts <= {at:DateTime64(3, 'UTC')} GROUP BY target`,
+      { at: toClickHouseTime(at.toISOString()) },
+    );
+    return this.deps.sanctions.asOf(rows.map((r) => JSON.parse(r.after) as SanctionOverride), at);
+  }
+
   /** Records a decision; returns the override before and after, for the audit log. */
   async set(
     appId: string,

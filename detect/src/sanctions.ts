@@ -82,8 +82,20 @@ export class LiveSanctions extends Sanctions {
   private overrides = new Map<string, SanctionOverride>();
   private groupsOf: (user: string) => readonly string[] = () => [];
 
-  constructor(file: SanctionsFile) {
+  /** `clock`: the time expiries are judged at (now, except for a snapshot of the past: see `asOf`). */
+  constructor(file: SanctionsFile, private readonly clock: () => number = Date.now) {
     super(file);
+  }
+
+  /**
+   * The statuses as they stood at `at`: the same file, the overrides that were in force then (each with
+   * the one before it), expiries judged at `at`.
+   */
+  asOf(overrides: SanctionOverride[], at: Date): LiveSanctions {
+    const past = new LiveSanctions(this.file, () => at.getTime());
+    past.setOverrides(overrides);
+    past.groupsOf = this.groupsOf;
+    return past;
   }
 
   setOverrides(list: SanctionOverride[]): void {
@@ -99,7 +111,7 @@ export class LiveSanctions extends Sanctions {
   }
 
   /** The override in force now for this app (and user), after expiry. */
-  effective(appId: string, user?: string, at = Date.now()): Omit<SanctionOverride, 'previous'> | null {
+  effective(appId: string, user?: string, at = this.clock()): Omit<SanctionOverride, 'previous'> | null {
     const o = this.overrides.get(appId);
     if (!o) return null;
     for (const layer of [o, o.previous]) {

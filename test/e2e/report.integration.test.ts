@@ -156,6 +156,10 @@ describe('monthly Shadow AI report: seeded months, every format, stored and sche
   beforeAll(async () => {
     rmSync(ARTIFACTS, { recursive: true, force: true });
     mkdirSync(ARTIFACTS, { recursive: true });
+    // Statuses that held through both months come from the sanctions file: a decision made through the API
+    // today would not apply to them (see the last test).
+    const sanctionsFile = join(dir, 'sanctions.json');
+    writeFileSync(sanctionsFile, JSON.stringify({ default: 'unsanctioned', apps: { claude: 'sanctioned', deepseek: 'blocked' } }));
     service = await startService({
       dataDir: join(dir, 'data'),
       env: {
@@ -166,14 +170,11 @@ describe('monthly Shadow AI report: seeded months, every format, stored and sche
         REPORT_FORMATS: 'json',
         REPORT_SCHEDULE_DAY: '1',
         REPORT_CHECK_INTERVAL_MS: '500',
+        SHADOW_AI_SANCTIONS_FILE: sanctionsFile,
       },
     });
-    const put = (path: string, body: object) =>
-      authFetch(url(path), { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
     const post = (path: string, body: object) =>
       authFetch(url(path), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect((await put('/v1/apps/claude/sanction', { status: 'sanctioned', reason: 'enterprise tenant' })).status).toBe(200);
-    expect((await put('/v1/apps/deepseek/sanction', { status: 'blocked', reason: 'data residency' })).status).toBe(200);
     for (const agent of [
       { identity: 'svc-build', kind: 'service-account', sponsor: '' },
       { identity: 'sa-old', kind: 'service-account', sponsor: 'bo', expiresAt: '2026-01-01T00:00:00Z' },
@@ -472,6 +473,24 @@ describe('monthly Shadow AI report: seeded months, every format, stored and sche
     const p = spawnSync(process.execPath, [CLI, 'report', '--month', M1, '--format', 'pdf', '--out', pdfFile], { cwd: REPO_ROOT, encoding: 'utf8', env });
     expect(p.status, p.stderr).toBe(0);
     expect(readFileSync(pdfFile).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  });
+
+  it('judges a past month by the sanctions in force at its end: a decision made today changes today, not that report', async () => {
+    const before = (await (await report(M1, 'json')).json()) as ReportJson & { sanctionsAsOf: string };
+    const monthEnd = new Date(Date.parse(`${M1}-01T00:00:00Z`));
+    monthEnd.setUTCMonth(monthEnd.getUTCMonth() + 1);
+    expect(before.sanctionsAsOf).toBe(new Date(monthEnd.getTime() - 1).toISOString());
+    const put = await authFetch(url('/v1/apps/perplexity/sanction'), {
+      method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 'sanctioned', reason: 'enterprise tenant from today' }),
+    });
+    expect(put.status).toBe(200);
+    const after = (await (await report(M1, 'json')).json()) as ReportJson & { sanctionsAsOf: string };
+    expect(after.apps.find((a) => a.appId === 'perplexity')!.sanction).toBe('unsanctioned');
+    expect(after.summary).toEqual(before.summary);
+    expect(after.topUnsanctionedUsers).toEqual(before.topUnsanctionedUsers);
+    // Today's app listing has the new status.
+    const { body } = await getJson<{ items: { appId: string; sanction: string }[] }>(url('/v1/apps'));
+    expect(body.items.find((a) => a.appId === 'perplexity')?.sanction).toBe('sanctioned');
   });
 });
 

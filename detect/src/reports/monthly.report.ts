@@ -95,6 +95,8 @@ export interface MonthlyReport {
   previousMonth: string;
   period: { from: string; to: string };
   generatedAt: string;
+  /** the time whose sanction statuses the report uses: the end of the month (the generation time without history) */
+  sanctionsAsOf: string;
   catalogVersion: string;
   summary: {
     current: PeriodTotals;
@@ -156,6 +158,8 @@ export interface ReportDeps {
   /** the catalog in force (shipped + custom apps) */
   catalog: () => Catalog;
   sanctions: Sanctions;
+  /** The statuses as they stood at a past time (SanctionStore.asOf); without it, `sanctions` as they are now. */
+  sanctionsAt?: (at: Date) => Promise<Sanctions>;
   now?: () => Date;
 }
 
@@ -188,8 +192,9 @@ function everyDay(r: MonthRange, rows: { day: string; events: Num; users: Num }[
 }
 
 /**
- * Computes the monthly report from the usage aggregates, findings and agent registry. Sanction status
- * and risk are those in force when the report is made (decisions are not versioned by month).
+ * Computes the monthly report from the usage aggregates, findings and agent registry. Sanction status is
+ * the one in force at the end of the month (with `sanctionsAt`; both months are judged by it, so the
+ * trend compares like with like); risk is the catalog's when the report is made.
  */
 export async function buildMonthlyReport(deps: ReportDeps, month: string): Promise<MonthlyReport> {
   const now = deps.now?.() ?? new Date();
@@ -198,7 +203,10 @@ export async function buildMonthlyReport(deps: ReportDeps, month: string): Promi
   const cur = checked.range;
   const prev = monthRange(previousMonth(month));
   const catalog = deps.catalog();
-  const statusOf = (appId: string) => deps.sanctions.statusOf(appId);
+  const monthEnd = new Date(`${cur.to}T00:00:00.000Z`);
+  const sanctionsAsOf = new Date(Math.min(monthEnd.getTime() - 1, now.getTime()));
+  const sanctions = deps.sanctionsAt ? await deps.sanctionsAt(sanctionsAsOf) : deps.sanctions;
+  const statusOf = (appId: string) => sanctions.statusOf(appId);
   const isUnsanctioned = (appId: string) => UNSANCTIONED.includes(statusOf(appId));
 
   const perApp = (r: MonthRange) =>
@@ -335,6 +343,7 @@ export async function buildMonthlyReport(deps: ReportDeps, month: string): Promi
     previousMonth: prev.month,
     period: { from: `${cur.from}T00:00:00.000Z`, to: `${cur.to}T00:00:00.000Z` },
     generatedAt: now.toISOString(),
+    sanctionsAsOf: (deps.sanctionsAt ? sanctionsAsOf : now).toISOString(),
     catalogVersion: catalog.version,
     summary: {
       current,
@@ -376,7 +385,9 @@ export async function buildMonthlyReport(deps: ReportDeps, month: string): Promi
       items: agentItems,
     },
     notes: [
-      'Times are UTC. Sanction status and risk are those in force when the report was generated.',
+      deps.sanctionsAt
+        ? 'Times are UTC. Sanction status is the one in force at the end of the month (decisions made through the API, from the audit log; the sanctions file as it is now); risk as of generation.'
+        : 'Times are UTC. Sanction status and risk are those in force when the report was generated.',
       'Unsanctioned use counts apps whose organisation-wide status is unsanctioned or blocked.',
       'Findings opened: first seen in the month. Findings resolved: moved to resolved during the month.',
     ],

@@ -24,6 +24,7 @@ export function renderCsv(r: MonthlyReport): string {
   add('report', r.month, 'Shadow AI monthly report', 'month', r.month);
   add('report', r.month, null, 'previousMonth', r.previousMonth);
   add('report', r.month, null, 'generatedAt', r.generatedAt);
+  add('report', r.month, null, 'sanctionsAsOf', r.sanctionsAsOf);
   add('report', r.month, null, 'catalogVersion', r.catalogVersion);
   for (const [period, t] of [['current', r.summary.current], ['previous', r.summary.previous]] as const) {
     for (const [metric, value] of Object.entries(t)) add('summary', period, period === 'current' ? r.month : r.previousMonth, metric, value);

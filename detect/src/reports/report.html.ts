@@ -168,7 +168,7 @@ document.body.setAttribute('data-ready','1');
   const body = `
 <header>
   <h1>Shadow AI report — ${escapeHtml(r.month)}</h1>
-  <div class="muted">Period ${escapeHtml(r.period.from.slice(0, 10))} to ${escapeHtml(r.period.to.slice(0, 10))} (UTC, end exclusive) · compared with ${prevLabel} · generated ${escapeHtml(r.generatedAt)} · catalog ${escapeHtml(r.catalogVersion)}</div>
+  <div class="muted">Period ${escapeHtml(r.period.from.slice(0, 10))} to ${escapeHtml(r.period.to.slice(0, 10))} (UTC, end exclusive) · compared with ${prevLabel} · generated ${escapeHtml(r.generatedAt)} · sanction status as of ${escapeHtml(r.sanctionsAsOf)} · catalog ${escapeHtml(r.catalogVersion)}</div>
 </header>
 
 <section id="summary">

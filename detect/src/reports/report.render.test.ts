@@ -13,6 +13,7 @@ function sample(): MonthlyReport {
     previousMonth: '2026-01',
     period: { from: '2026-02-01T00:00:00.000Z', to: '2026-03-01T00:00:00.000Z' },
     generatedAt: '2026-03-01T00:00:00.000Z',
+    sanctionsAsOf: '2026-02-28T23:59:59.999Z',
     catalogVersion: 'test',
     summary: { current: totals, previous: { ...totals, events: 0, unsanctionedEvents: 0, unsanctionedShare: 0 }, change: { apps: 0, activeUsers: 0, events: null, bytesOut: -0.5, unsanctionedEvents: null }, newApps: 1, findingsOpened: 1, findingsResolved: 0 },
     apps: [{ appId: 'custom-x', name: EVIL, vendor: null, category: 'chat-assistant', sanction: 'unsanctioned', risk: 5, users: 1, events: 3, blocked: 0, bytesOut: 2048, bytesIn: 0 }],

@@ -142,6 +142,7 @@ export async function startRuntime(config: Config, log: Logger = createLogger({ 
     client: store.client,
     catalog: () => catalog.current,
     sanctions,
+    sanctionsAt: (at) => sanctionStore.asOf(at),
     chromiumPath: config.CHROMIUM_PATH,
     store: new ReportStore(store.client),
   });

@@ -93,13 +93,15 @@ async function direct(config: Config, month: string, format: ReportFormat, progr
     const sanctions = new LiveSanctions(
       config.SHADOW_AI_SANCTIONS_FILE ? Sanctions.readFile(config.SHADOW_AI_SANCTIONS_FILE, shipped) : { default: 'unsanctioned', apps: {} },
     );
-    await new SanctionStore({ client: store.client, sanctions }).load();
+    const sanctionStore = new SanctionStore({ client: store.client, sanctions });
+    await sanctionStore.load();
     const ref = { current: shipped };
     await new CustomApps({ client: store.client, shipped, ref, log }).load();
     const service = new ReportService({
       client: store.client,
       catalog: () => ref.current,
       sanctions,
+      sanctionsAt: (at) => sanctionStore.asOf(at),
       chromiumPath: config.CHROMIUM_PATH,
       store: new ReportStore(store.client),
     });
