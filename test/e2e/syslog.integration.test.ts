@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { connect as netConnect } from 'node:net';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authFetch, eventually, getJson, removeDir, startService, tempDir, type Service } from '../support/service.ts';
+import { makeTestPki } from '../support/test-pki.ts';
 
 /** A BIND query line without its own date: the syslog header supplies the time. */
 const named = (ip: string, name: string, time: string) =>
@@ -21,11 +21,7 @@ describe('syslog listener: UDP, TCP (RFC 6587 framings) and TLS', () => {
   let ports: { udp: number; tcp: number; tls: number };
 
   beforeAll(async () => {
-    const key = join(dir, 'key.pem');
-    const cert = join(dir, 'cert.pem');
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], {
-      stdio: 'ignore',
-    });
+    const { certFile: cert, keyFile: key } = makeTestPki(dir).server;
     service = await startService({
       dataDir: join(dir, 'data'),
       env: {

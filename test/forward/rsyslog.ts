@@ -1,12 +1,13 @@
 // A real rsyslogd for the forwarding tests: its own config, work directory and pid file in a temp
 // directory, listening on free ports for plain TCP (imtcp), TLS (imtcp with the gtls driver and a
-// certificate made with openssl) and UDP (imudp), writing every received message to one file per
+// certificate from the tests' throwaway CA) and UDP (imudp), writing every received message to one file per
 // listener with a template that keeps the raw message (`%rawmsg%`), one per line.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { freeTcpPort, freeUdpPort } from '../support/ports.ts';
+import { makeTestPki } from '../support/test-pki.ts';
 
 const INSTALL_HINT =
   'The forwarding integration tests need a real rsyslog with TLS support: apt-get install -y rsyslog rsyslog-gnutls';
@@ -44,23 +45,6 @@ function canConnect(port: number): Promise<boolean> {
   });
 }
 
-/** Self-signed certificate for 127.0.0.1 / localhost: the forwarder verifies it with `ca`. */
-export function makeCertificate(dir: string): { certFile: string; keyFile: string; certPem: string } {
-  const certFile = join(dir, 'rsyslog-cert.pem');
-  const keyFile = join(dir, 'rsyslog-key.pem');
-  try {
-    execFileSync(
-      'openssl',
-      ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '1',
-        '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'],
-      { stdio: 'pipe' },
-    );
-  } catch (err) {
-    throw new Error(`openssl could not make a test certificate (apt-get install -y openssl): ${String(err)}`);
-  }
-  return { certFile, keyFile, certPem: readFileSync(certFile, 'utf8') };
-}
-
 export class Rsyslog {
   private child: ChildProcess | null = null;
   private stderr = '';
@@ -75,7 +59,10 @@ export class Rsyslog {
 
   static async start(dir: string): Promise<Rsyslog> {
     rsyslogdPath();
-    const { certFile, keyFile, certPem } = makeCertificate(dir);
+    // The forwarder verifies rsyslog's certificate against the CA (`certPem` is what it trusts).
+    const pki = makeTestPki(dir);
+    const { certFile, keyFile } = pki.server;
+    const certPem = pki.caPem;
     const ports = { tcp: await freeTcpPort(), tls: await freeTcpPort(), udp: await freeUdpPort() };
     const files: RsyslogFiles = { tcp: join(dir, 'tcp.log'), tls: join(dir, 'tls.log'), udp: join(dir, 'udp.log') };
     for (const f of Object.values(files)) writeFileSync(f, '');
@@ -84,7 +71,7 @@ export class Rsyslog {
     writeFileSync(
       conf,
       `global(workDirectory="${dir}" net.enableDNS="off" maxMessageSize="64k" parser.escapeControlCharactersOnReceive="off"
-       defaultNetstreamDriverCAFile="${certFile}" defaultNetstreamDriverCertFile="${certFile}" defaultNetstreamDriverKeyFile="${keyFile}")
+       defaultNetstreamDriverCAFile="${pki.caFile}" defaultNetstreamDriverCertFile="${certFile}" defaultNetstreamDriverKeyFile="${keyFile}")
 module(load="imtcp")
 module(load="imudp")
 template(name="raw" type="string" string="%rawmsg%\\n")
